@@ -156,4 +156,3 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 	}
 	return nil
 }
-
