@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"codeberg.org/readeck/go-readability/v2"
-	"codeberg.org/readeck/go-readability/v2/render"
 	"golang.org/x/net/html"
 )
 
@@ -182,7 +181,7 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 	}
 	var text string
 	if ra.Node != nil {
-		text = tidyText(render.InnerText(ra.Node))
+		text = renderText(ra.Node)
 	}
 	words := countWords(text)
 	if words == 0 {
