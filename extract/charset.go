@@ -23,21 +23,19 @@ const metaScanBytes = 8192
 // non-ASCII bytes is UTF-8 whatever it declares (legacy multi-byte text is
 // practically never valid UTF-8, while servers mislabelling UTF-8 as
 // ISO-8859-1 are common); then the declared charset (Content-Type header,
-// then <meta>); a page declared UTF-8 but mostly invalid as UTF-8, or not
-// declared at all, gets its charset guessed from its bytes. Bytes that are
-// invalid in the chosen encoding become U+FFFD.
+// then <meta>). A page declared UTF-8, or not declared, with a few invalid
+// bytes stays UTF-8; one mostly invalid as UTF-8 is decoded with its <meta>
+// charset when only the header claimed UTF-8, else with a charset guessed
+// from its bytes. Bytes invalid in the chosen encoding become U+FFFD.
 func toUTF8(body []byte, contentType string) (string, string) {
 	e, name, certain := charset.DetermineEncoding(body, contentType)
 	if certain && hasBOM(body) {
 		return strings.TrimPrefix(decodeWith(body, e), "\uFEFF"), name
 	}
 	declared := certain // by the Content-Type header
-	if !declared {
-		if label := metaCharset(body); label != "" {
-			if me, mname := charset.Lookup(label); me != nil {
-				e, name, declared = me, mname, true
-			}
-		}
+	metaEnc, metaName := charset.Lookup(metaCharset(body))
+	if !declared && metaEnc != nil {
+		e, name, declared = metaEnc, metaName, true
 	}
 	switch {
 	case utf8.Valid(body) && (hasHighBit(body) || !declared || name == "utf-8"):
@@ -46,6 +44,10 @@ func toUTF8(body []byte, contentType string) (string, string) {
 		return decodeWith(body, e), name
 	case mostlyUTF8(body):
 		return strings.ToValidUTF8(string(body), "\uFFFD"), "utf-8"
+	case metaEnc != nil && metaName != "utf-8":
+		// The header said UTF-8 (often a server default) but the bytes are
+		// not; the page's own <meta> knows better.
+		return decodeWith(body, metaEnc), metaName
 	}
 	if ge, gname := guessCharset(body); ge != nil {
 		return decodeWith(body, ge), gname
@@ -69,8 +71,9 @@ func hasHighBit(b []byte) bool {
 }
 
 // mostlyUTF8 reports whether a page that is not valid UTF-8 still looks like
-// UTF-8 with a few stray bytes: more valid multi-byte sequences than invalid
-// bytes. Text in a legacy encoding has hardly any valid sequences.
+// UTF-8 with a few stray bytes: fewer than a third of its non-ASCII bytes are
+// invalid. Text in a legacy encoding is mostly invalid as UTF-8 (Shift_JIS
+// or GBK pages: about 60% of their non-ASCII bytes; Cyrillic or Latin: all).
 func mostlyUTF8(b []byte) bool {
 	valid, invalid := 0, 0
 	for len(b) > 0 {
@@ -82,11 +85,11 @@ func mostlyUTF8(b []byte) bool {
 		if r == utf8.RuneError && size == 1 {
 			invalid++
 		} else {
-			valid++
+			valid += size
 		}
 		b = b[size:]
 	}
-	return valid > invalid
+	return invalid*2 < valid
 }
 
 // guessCharset asks a statistical detector for the page's charset, ignoring

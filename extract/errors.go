@@ -111,38 +111,26 @@ func oneLine(s string) string {
 // messages and logs: the userinfo (user:password@) becomes "***@", and the
 // values of query (and fragment) parameters whose names look like
 // credentials (token, key, secret, password, signature, sig, auth, session,
-// …) become "***". Other parameters are kept as written. A string that does
-// not parse as a URL is returned with anything between "//" and "@" hidden.
+// …) become "***". Everything else is kept byte for byte, so Redact also
+// works on strings that are not valid URLs.
 func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return redactUnparsed(rawURL)
+	s, frag, hasFrag := strings.Cut(rawURL, "#")
+	s, query, hasQuery := strings.Cut(s, "?")
+	if i := strings.Index(s, "//"); i == 0 || i > 0 && s[i-1] == ':' {
+		rest := s[i+2:]
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			s = s[:i+2] + "***" + rest[at:]
+		}
 	}
-	if u.User != nil {
-		u.User = url.User("***")
+	if hasQuery {
+		s += "?" + redactParams(query)
 	}
-	u.RawQuery = redactParams(u.RawQuery)
-	if strings.Contains(u.Fragment, "=") {
-		frag := redactParams(u.EscapedFragment())
-		u.Fragment, _ = url.PathUnescape(frag)
-		u.RawFragment = frag
-	}
-	return strings.Replace(u.String(), "%2A%2A%2A@", "***@", 1)
-}
-
-// redactUnparsed is Redact's fallback for strings url.Parse rejects.
-func redactUnparsed(s string) string {
-	i := strings.Index(s, "//")
-	if i < 0 {
-		return s
-	}
-	rest := s[i+2:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return s[:i+2] + "***" + rest[at:]
+	if hasFrag {
+		s += "#" + redactParams(frag)
 	}
 	return s
 }
