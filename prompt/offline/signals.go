@@ -1,0 +1,464 @@
+package offline
+
+import (
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/digest-tool/digest/render"
+)
+
+// review marks a cell the engine could not fill from the text.
+const review = "(to review)"
+
+// cellWords is the longest Signal cell, in words.
+const cellWords = 12
+
+// Words that lead into a completion date: "by 2030", "bis 2030".
+var targetPreps = set("by until before bis d'ici hasta para")
+
+// Words that, in front of a year, make the sentence a statement about
+// when something changes.
+var yearPreps = set("by until before from starting since in ab bis seit d'ici hasta para desde")
+
+// Words that open a clause after a comma.
+var clauseOpeners = set(`which who whom whose while but although though whereas because since
+according saying said says adding as after before when if where unless despite`)
+
+// Relative words that cannot open a Signal cell: the clause's subject sits
+// before them.
+var relatives = set("which who whom whose that where")
+
+// Words that tie a sentence to the one before; a cell starts after them.
+var connectives = set(`but and however also meanwhile still yet so now instead additionally moreover
+furthermore then thus plus or aber und jedoch auch zudem außerdem`)
+
+// Words that can come before a change verb and belong to it: "will no
+// longer allow", "plans to introduce".
+var auxiliaries = set(`will would shall could may might can to plans plan planning set is are was were be
+been has have had not no longer also now soon already expected going aims wants intends wird
+werden soll sollen`)
+
+// Cue stems that name a quantity or status rather than an action; a Change
+// cell starts at a verb.
+var nominalCues = set("percent pct record new first more less fewer billion million prozent rekord neu neue neuen erste ersten milliarden millionen")
+
+// Verbs that, after "to", state a purpose: the driving force of a change.
+var purposeVerbs = set(`reduce cut curb tackle meet comply protect improve address combat lower boost prevent
+fight limit avoid ensure strengthen attract compete save slash close achieve reach hit encourage
+promote accelerate speed modernise modernize offset recoup`)
+
+// Multi-word causal openers, each a sequence of lower-case words.
+var causalOpeners = [][]string{
+	{"because"}, {"due", "to"}, {"driven", "by"}, {"in", "response", "to"}, {"in", "order", "to"},
+	{"amid"}, {"as", "part", "of"}, {"aimed", "at"}, {"in", "a", "bid", "to"}, {"so", "that"},
+	{"weil"}, {"wegen"}, {"aufgrund"}, {"angesichts"},
+}
+
+// signalable reports a sentence fit to quote as evidence.
+func (d *doc) signalable(si int) bool {
+	s := d.sents[si]
+	n := s.t1 - s.t0
+	return s.terminated && !s.boiler && !s.pipe && n >= 5 && n <= 60
+}
+
+func (d *doc) lower(t int) string {
+	return strings.ReplaceAll(strings.ToLower(d.word(t)), "’", "'")
+}
+
+// year returns the year a token names, or 0.
+func (d *doc) year(t int) int {
+	w := d.word(t)
+	if len(w) != 4 || !isDigits(w) {
+		return 0
+	}
+	y, _ := strconv.Atoi(w)
+	if y < 1900 || y > 2099 {
+		return 0
+	}
+	return y
+}
+
+func (d *doc) percentAfter(t int) bool {
+	e := int(d.toks[t].end)
+	rest := d.text[e:min(len(d.text), e+2)]
+	return strings.HasPrefix(rest, "%") || strings.HasPrefix(rest, " %")
+}
+
+// cueWeight says how strongly token t announces a change.
+func (d *doc) cueWeight(t int, pubYear int) float64 {
+	tk := d.toks[t]
+	if tk.flags&fNumber != 0 {
+		if d.percentAfter(t) {
+			return 2
+		}
+		if y := d.year(t); y > 0 && t > d.sents[tk.sent].t0 {
+			if yearPreps[d.lower(t-1)] {
+				return 2
+			}
+			if pubYear > 0 && y > pubYear {
+				return 1.5
+			}
+		}
+		return 0
+	}
+	if tk.flags&fCap != 0 && tk.flags&fInitial == 0 && d.lang.code == "en" {
+		return 0 // "Will Smith", "New York"
+	}
+	return d.lang.cues[d.terms[tk.term].stem]
+}
+
+func (d *doc) cueScore(si, pubYear int) float64 {
+	s := d.sents[si]
+	sum := 0.0
+	for t := s.t0; t < s.t1; t++ {
+		sum += d.cueWeight(t, pubYear)
+	}
+	return min(sum, 6)
+}
+
+// signals picks the sentences that state a change, best first by cue
+// strength plus TextRank score, and turns each into a row. Without two such
+// sentences it takes the best-ranked ones. Rows come in article order.
+func (d *doc) signals(rk ranking, pubYear int) ([]render.Signal, []string) {
+	want := 4
+	if len(d.toks) > 2000 {
+		want = 5
+	}
+	maxRank := 0.0
+	for _, si := range rk.nodes {
+		maxRank = max(maxRank, rk.score[si])
+	}
+	type cand struct {
+		si    int
+		score float64
+	}
+	var cands []cand
+	for si := range d.sents {
+		if !d.signalable(si) {
+			continue
+		}
+		cue := d.cueScore(si, pubYear)
+		if cue < 2 {
+			continue
+		}
+		r := 0.0
+		if maxRank > 0 {
+			r = rk.score[si] / maxRank
+		}
+		cands = append(cands, cand{si, cue/6 + r})
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
+
+	var chosen []int
+	var chosenTerms [][]int32
+	var rows []render.Signal
+	var buf []int32
+	seen := make(map[string]bool)
+	try := func(si int) {
+		if len(rows) >= want || slices.Contains(chosen, si) {
+			return
+		}
+		buf = d.content(si, buf)
+		for _, ct := range chosenTerms {
+			if jaccard(buf, ct) > 0.5 {
+				return
+			}
+		}
+		row := d.signalRow(si, pubYear)
+		key := strings.ToLower(row.Signal)
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		chosen = append(chosen, si)
+		chosenTerms = append(chosenTerms, append([]int32(nil), buf...))
+		rows = append(rows, row)
+	}
+	for _, c := range cands {
+		try(c.si)
+	}
+	if len(rows) < 2 {
+		// Too few sentences state a change: fall back to the best-ranked
+		// quotable sentences, then any quotable one, then any at all.
+		want = 2
+		for _, si := range rk.byScore() {
+			if d.signalable(si) {
+				try(si)
+			}
+		}
+		for si := range d.sents {
+			if d.signalable(si) {
+				try(si)
+			}
+		}
+		for si := range d.sents {
+			try(si)
+		}
+	}
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return chosen[order[a]] < chosen[order[b]] })
+	sorted := make([]render.Signal, 0, 2)
+	for _, i := range order {
+		sorted = append(sorted, rows[i])
+	}
+	if len(sorted) < 2 {
+		// A one-sentence text: the second row is left for the editor, with
+		// that sentence as its evidence.
+		s := d.sents[0]
+		sorted = append(sorted, render.Signal{Signal: review, Change: review, Horizon: review, Force: review,
+			Evidence: d.text[s.start:s.end]})
+	}
+	var paths []string
+	for i, r := range sorted {
+		for _, c := range []struct{ name, v string }{
+			{"signal", r.Signal}, {"change", r.Change}, {"horizon", r.Horizon}, {"force", r.Force},
+		} {
+			if c.v == review {
+				paths = append(paths, pathIndex("signals", i)+"."+c.name)
+			}
+		}
+	}
+	return sorted, paths
+}
+
+// clauseStart reports whether a clause begins at token t: after a
+// semicolon, colon, bracket or spaced dash, or after a comma that a clause
+// word follows.
+func (d *doc) clauseStart(t int) bool {
+	s := d.sents[d.toks[t].sent]
+	if t == s.t0 {
+		return true
+	}
+	gap := d.text[d.fullEnd(t-1):d.toks[t].start]
+	if strings.ContainsAny(gap, ";:()[]—–") || strings.Contains(gap, " - ") {
+		return true
+	}
+	return strings.Contains(gap, ",") && clauseOpeners[d.lower(t)]
+}
+
+// softBreak reports a place where a long clause may be cut: a comma or a
+// word that starts a complement.
+func (d *doc) softBreak(t int) bool {
+	if d.clauseStart(t) {
+		return true
+	}
+	gap := d.text[d.fullEnd(t-1):d.toks[t].start]
+	if strings.Contains(gap, ",") {
+		return true
+	}
+	switch d.lower(t) {
+	case "that", "which", "who", "to", "and", "but", "while", "because", "as", "with", "after", "for", "including", "amid":
+		return true
+	}
+	return false
+}
+
+// fullEnd is the end of token t with its possessive 's.
+func (d *doc) fullEnd(t int) int {
+	e := int(d.toks[t].end)
+	if d.toks[t].flags&fPossessive != 0 {
+		_, n := utf8.DecodeRuneInString(d.text[e:])
+		e += n + 1
+	}
+	return e
+}
+
+// cut renders tokens [a, b) as a cell: the text between them as written,
+// a trailing % kept, quotation marks dropped, pipes replaced, the first
+// letter capitalised.
+func (d *doc) cut(a, b int) string {
+	end := d.fullEnd(b - 1)
+	if strings.HasPrefix(d.text[end:], "%") {
+		end++
+	}
+	start := int(d.toks[a].start)
+	if r, n := utf8.DecodeLastRuneInString(d.text[:start]); strings.ContainsRune("$€£¥", r) {
+		start -= n
+	}
+	s := strings.Map(func(r rune) rune {
+		switch r {
+		case '"', '“', '”', '„', '«', '»':
+			return -1
+		case '|':
+			return '/'
+		}
+		return r
+	}, d.text[start:end])
+	s = collapse(s)
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// trimTail drops stopwords from the end of [a, b) so a cut never ends on
+// "the" or "of".
+func (d *doc) trimTail(a, b int) int {
+	for b-a > 1 && d.toks[b-1].flags&fStop != 0 && d.toks[b-1].flags&fNumber == 0 {
+		b--
+	}
+	return b
+}
+
+// window chooses the ≤ 12 words of sentence si around token c (-1: none) that
+// make its Signal cell: from the start of c's clause (or of the clause before,
+// when c's opens with "which") to that clause's end, cut at a soft break when
+// too long.
+func (d *doc) window(si, c int) (int, int) {
+	s := d.sents[si]
+	start := s.t0
+	if c >= 0 {
+		for t := c; t >= s.t0; t-- {
+			if d.clauseStart(t) && !relatives[d.lower(t)] && c-t < cellWords-2 {
+				start = t
+				break
+			}
+		}
+	}
+	for start < s.t1-3 && connectives[d.lower(start)] {
+		start++
+	}
+	end := start + 1
+	for end < s.t1 && !d.clauseStart(end) {
+		end++
+	}
+	if end-start <= cellWords {
+		return start, d.trimTail(start, end)
+	}
+	limit := start + cellWords
+	cutAt := -1
+	for t := limit; t > start+4; t-- {
+		if t > c && d.softBreak(t) {
+			cutAt = t
+			break
+		}
+	}
+	if cutAt < 0 {
+		cutAt = limit
+	}
+	return start, d.trimTail(start, cutAt)
+}
+
+// signalRow turns sentence si into a row. Signal is the clause that holds
+// the strongest change cue, cut to twelve words; Change is the verb phrase
+// from that cue; 10y horizon is a completion year the sentence states
+// ("by 2030") when it lies within fifteen years of publication; Driving
+// force is a causal phrase of the sentence ("because…", "to cut…"). What
+// cannot be found reads "(to review)".
+func (d *doc) signalRow(si, pubYear int) render.Signal {
+	s := d.sents[si]
+	c, verb := -1, -1
+	best := 0.0
+	for t := s.t0; t < s.t1; t++ {
+		w := d.cueWeight(t, pubYear)
+		if w > best {
+			c, best = t, w
+		}
+		if verb < 0 && w >= 2 && d.toks[t].flags&fNumber == 0 && !nominalCues[d.terms[d.toks[t].term].stem] {
+			verb = t
+		}
+	}
+	if verb >= 0 {
+		c = verb
+	}
+	a, b := d.window(si, c)
+	row := render.Signal{
+		Signal:   d.cut(a, b),
+		Change:   review,
+		Horizon:  review,
+		Force:    review,
+		Evidence: d.text[s.start:s.end],
+	}
+	if verb >= 0 {
+		st := verb
+		for st > s.t0 && verb-st < 4 && auxiliaries[d.lower(st-1)] && !d.clauseStart(st) {
+			st--
+		}
+		en := verb + 1
+		for en < s.t1 && en-st < 8 && !d.clauseStart(en) {
+			en++
+		}
+		en = d.trimTail(st, en)
+		if en-st >= 2 {
+			if ch := d.cut(st, en); !strings.EqualFold(ch, row.Signal) {
+				row.Change = ch
+			}
+		}
+	}
+	if h := d.horizon(si, pubYear); h != "" {
+		row.Horizon = h
+	}
+	if f := d.force(si); f != "" {
+		row.Force = f
+	}
+	return row
+}
+
+// horizon finds "by 2030"-style completion dates within fifteen years of
+// publication and quotes the clause that leads to it. Without a publication
+// date there is nothing to measure ten years from.
+func (d *doc) horizon(si, pubYear int) string {
+	if pubYear == 0 {
+		return ""
+	}
+	s := d.sents[si]
+	for t := s.t0 + 1; t < s.t1; t++ {
+		y := d.year(t)
+		if y <= pubYear || y > pubYear+15 || !targetPreps[d.lower(t-1)] {
+			continue
+		}
+		a := t
+		for a > s.t0 && t-a < cellWords-1 && !d.clauseStart(a) {
+			a--
+		}
+		for a < t-1 && (connectives[d.lower(a)] || relatives[d.lower(a)]) {
+			a++
+		}
+		return "Target: " + d.cut(a, t+1)
+	}
+	return ""
+}
+
+// force quotes a causal phrase: "because…", "amid…", "to cut…".
+func (d *doc) force(si int) string {
+	s := d.sents[si]
+	for t := s.t0; t < s.t1; t++ {
+		n := 0
+		for _, op := range causalOpeners {
+			if t+len(op) > s.t1 {
+				continue
+			}
+			match := true
+			for k, w := range op {
+				if d.lower(t+k) != w {
+					match = false
+					break
+				}
+			}
+			if match {
+				n = len(op)
+				break
+			}
+		}
+		if n == 0 && d.lower(t) == "to" && t+1 < s.t1 && purposeVerbs[d.lower(t+1)] {
+			n = 1
+		}
+		if n == 0 {
+			continue
+		}
+		en := t + n
+		for en < s.t1 && en-t < 9 && !d.clauseStart(en) {
+			en++
+		}
+		en = d.trimTail(t, en)
+		if en-t-n >= 2 {
+			return d.cut(t, en)
+		}
+	}
+	return ""
+}

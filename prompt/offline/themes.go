@@ -1,0 +1,187 @@
+package offline
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// themePool is how many keyphrases are grouped into themes: more than the
+// keywords, so a theme can gather phrases too minor to list on their own.
+const themePool = 20
+
+// mergeAt is the average similarity above which two groups of phrases are
+// one topic.
+const mergeAt = 0.3
+
+// themes groups the best keyphrases into topics by average-linkage
+// clustering. Two phrases are alike when they share stemmed words
+// ("customer data", "data") or turn up in the same sentences. Groups are
+// ranked by their phrases' summed scores and each is named by its most
+// central phrase, lower-cased unless its words are names in the text.
+func (d *doc) themes(ranked []*phrase, title []bool) ([]string, []string) {
+	pool, _ := d.pickPhrases(ranked, themePool, title)
+	n := len(pool)
+	sim := make([][]float64, n)
+	for i := range sim {
+		sim[i] = make([]float64, n)
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			s := 0.6*d.lexical(pool[i], pool[j]) + 0.4*cooccur(pool[i].sents, pool[j].sents)
+			sim[i][j], sim[j][i] = s, s
+		}
+	}
+	groups := make([][]int, n)
+	for i := range groups {
+		groups[i] = []int{i}
+	}
+	for len(groups) > 1 {
+		bi, bj, best := -1, -1, mergeAt
+		for i := range groups {
+			for j := i + 1; j < len(groups); j++ {
+				total := 0.0
+				for _, a := range groups[i] {
+					for _, b := range groups[j] {
+						total += sim[a][b]
+					}
+				}
+				if avg := total / float64(len(groups[i])*len(groups[j])); avg > best {
+					bi, bj, best = i, j, avg
+				}
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		groups[bi] = append(groups[bi], groups[bj]...)
+		groups = append(groups[:bj], groups[bj+1:]...)
+	}
+	weight := func(g []int) float64 {
+		w := 0.0
+		for _, m := range g {
+			w += pool[m].score
+		}
+		return w
+	}
+	sort.SliceStable(groups, func(a, b int) bool { return weight(groups[a]) > weight(groups[b]) })
+
+	want := 3
+	switch {
+	case len(d.toks) < 150:
+		want = 2
+	case len(d.toks) > 1500:
+		want = 4
+	}
+	var out []string
+	seen := make(map[string]bool)
+	add := func(s string) {
+		l := strings.ToLower(s)
+		if s == "" || seen[l] || !startsClean(s) {
+			return
+		}
+		seen[l] = true
+		out = append(out, s)
+	}
+	for _, g := range groups {
+		if len(out) == want {
+			break
+		}
+		best, bestC := g[0], -1.0
+		for _, m := range g {
+			c := 0.0
+			for _, o := range g {
+				if o != m {
+					c += sim[m][o]
+				}
+			}
+			// Ties go to the shorter, more general phrase.
+			c -= 0.01 * float64(pool[m].n)
+			if c > bestC {
+				best, bestC = m, c
+			}
+		}
+		add(d.themeName(pool[best]))
+	}
+	// Too few groups: the remaining pool phrases are themes of their own,
+	// and what is still missing is left for review.
+	for _, p := range pool {
+		if len(out) >= 2 {
+			break
+		}
+		add(d.themeName(p))
+	}
+	var paths []string
+	for i := 1; len(out) < 2; i++ {
+		if s := placeholder(i); !seen[s] {
+			paths = append(paths, pathIndex("themes", len(out)))
+			add(s)
+		}
+	}
+	return out, paths
+}
+
+// lexical is the share of the shorter phrase's words found in the other.
+func (d *doc) lexical(a, b *phrase) float64 {
+	na, shared := 0, 0
+	nb := 0
+	for k := 0; k < b.n; k++ {
+		if !d.terms[b.key[k]].stop {
+			nb++
+		}
+	}
+	for k := 0; k < a.n; k++ {
+		if d.terms[a.key[k]].stop {
+			continue
+		}
+		na++
+		for l := 0; l < b.n; l++ {
+			if a.key[k] == b.key[l] {
+				shared++
+				break
+			}
+		}
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return float64(shared) / float64(min(na, nb))
+}
+
+// cooccur is the cosine of two phrases' sentence sets.
+func cooccur(a, b []int32) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	both, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			both++
+			i++
+			j++
+		}
+	}
+	return float64(both) / math.Sqrt(float64(len(a)*len(b)))
+}
+
+// themeName writes a phrase the way the seed writes themes: lower case,
+// except words the text itself capitalises mid-sentence more often than not
+// ("Zoom", "AI").
+func (d *doc) themeName(p *phrase) string {
+	words := strings.Fields(p.text(d))
+	if len(words) != p.n {
+		return strings.ToLower(p.text(d))
+	}
+	for k, w := range words {
+		t := d.terms[p.key[k]]
+		if t.capN <= t.lowN {
+			words[k] = strings.ToLower(w)
+		}
+	}
+	return strings.Join(words, " ")
+}
