@@ -104,20 +104,29 @@ func TestCheck(t *testing.T) {
 			})
 		}, []string{`36: column 2: cell of "Signal" not left-aligned`}},
 		{"unescaped pipe", func(t *testing.T) []byte {
-			return edited(t, func(l []string) []string { l[35] = strings.Replace(l[35], "Zoom introduces", "Zoom | introduces", 1); return l })
+			return edited(t, func(l []string) []string {
+				l[35] = strings.Replace(l[35], "Zoom introduces", "Zoom | introduces", 1)
+				return l
+			})
 		}, []string{`36: table row has 5 cells, want 4`}},
 		{"empty row", func(t *testing.T) []byte {
 			return edited(t, set(36, "|"+strings.Repeat(" ", 62)+"|"+strings.Repeat(" ", 49)+"|"+strings.Repeat(" ", 52)+"|"+strings.Repeat(" ", 53)+"|"))
 		}, []string{`36: empty table row`}},
-		{"no table", func(t *testing.T) []byte { return edited(t, func(l []string) []string { return concat(l[:31], l[37:]) }) },
+		{"no table", func(t *testing.T) []byte {
+			return edited(t, func(l []string) []string { return concat(l[:31], l[37:]) })
+		},
 			[]string{`30: missing the table header`, `31: 2 blank lines after "## Signals", want 1`}},
-		{"Closest syntax", func(t *testing.T) []byte { return edited(t, set(41, "* The Role of AI (df59e2cf3380ffd9aeac9a3e01073300)")) },
+		{"Closest syntax", func(t *testing.T) []byte {
+			return edited(t, set(41, "* The Role of AI (df59e2cf3380ffd9aeac9a3e01073300)"))
+		},
 			[]string{`41: expected a Closest line "* [TITLE](ID)"`}},
 		{"Closest id", func(t *testing.T) []byte { return edited(t, set(41, "* [The Role](df59e2cf)")) },
 			[]string{`41: column 14: id "df59e2cf" is not 32 lowercase hex digits`}},
 		{"Closest id case", func(t *testing.T) []byte { return edited(t, set(41, "* [The Role](DF59E2CF3380FFD9AEAC9A3E01073300)")) },
 			[]string{`41: column 14: id must be lowercase`}},
-		{"Closest bracket", func(t *testing.T) []byte { return edited(t, set(41, "* [The [Role]](df59e2cf3380ffd9aeac9a3e01073300)")) },
+		{"Closest bracket", func(t *testing.T) []byte {
+			return edited(t, set(41, "* [The [Role]](df59e2cf3380ffd9aeac9a3e01073300)"))
+		},
 			[]string{`41: column 8: "[" must be written "\["`}},
 		{"eleven Closest", func(t *testing.T) []byte {
 			return edited(t, func(l []string) []string {
@@ -134,7 +143,9 @@ func TestCheck(t *testing.T) {
 		{"empty Closest", func(t *testing.T) []byte { return edited(t, func(l []string) []string { return append(l[:39], "") }) }, nil},
 		{"empty Closest without newline", func(t *testing.T) []byte { return edited(t, func(l []string) []string { return l[:39] }) },
 			[]string{`39: the file must end with a newline after "## Closest"`}},
-		{"empty Closest with blank line", func(t *testing.T) []byte { return edited(t, func(l []string) []string { return append(l[:39], "", "") }) },
+		{"empty Closest with blank line", func(t *testing.T) []byte {
+			return edited(t, func(l []string) []string { return append(l[:39], "", "") })
+		},
 			[]string{`41: 1 blank lines at the end of the file`}},
 		{"empty file", func(t *testing.T) []byte { return nil }, []string{
 			`1: expected the title line`,
