@@ -37,6 +37,9 @@ type Result struct {
 	Usage    Usage  `json:"usage"`
 	InputCut bool   `json:"input_cut"` // the article was cut to fit the token budget
 	Cached   bool   `json:"cached"`    // served from the response cache
+	// PromptVersion identifies the prompt files and schemas the openai
+	// engine used (a hash), for provenance.
+	PromptVersion string `json:"prompt_version,omitempty"`
 	// ToReview lists cells an offline engine could not fill well, as
 	// "signals[1].horizon"-style paths; those cells read "(to review)".
 	ToReview []string `json:"to_review,omitempty"`

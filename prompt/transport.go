@@ -1,0 +1,149 @@
+package prompt
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// exchange is what the transport saw of the response to one attempt.
+type exchange struct {
+	status int
+	header http.Header
+}
+
+type exchangeKey struct{}
+
+// recorder notes the status and headers of each response in the exchange
+// its request's context carries: go-openai returns errors without the
+// headers, and a 429's Retry-After lives there.
+type recorder struct{ base http.RoundTripper }
+
+func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.base.RoundTrip(req)
+	if x, ok := req.Context().Value(exchangeKey{}).(*exchange); ok && resp != nil {
+		x.status, x.header = resp.StatusCode, resp.Header.Clone()
+	}
+	return resp, err
+}
+
+// retryAfter reads how long the server asks to wait: retry-after-ms
+// (milliseconds, OpenAI and Azure), then Retry-After in seconds or as an HTTP
+// date. A date is measured against the response's own Date header when it
+// has one (immune to clock skew), else against now.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	if h == nil {
+		return 0, false
+	}
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
+			return time.Duration(ms * float64(time.Millisecond)), true
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	at, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = d
+	}
+	return max(at.Sub(now), 0), true
+}
+
+// backoffDelay is the wait before retry n (0-based): 1s doubling to at most
+// 30s, half of it fixed and half random, so that workers that failed
+// together do not retry together.
+func backoffDelay(n int) time.Duration {
+	d := time.Second << min(n, 5)
+	d = min(d, 30*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// gate pauses every request of a Client while one of them waits out a 429:
+// the limit is the account's, not the request's.
+type gate struct {
+	mu   sync.Mutex
+	done chan struct{} // open while a pause lasts
+}
+
+// wait returns when no pause is in progress.
+func (g *gate) wait(ctx context.Context) error {
+	g.mu.Lock()
+	ch := g.done
+	g.mu.Unlock()
+	if ch == nil {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pause holds every request for d using sleep. When a pause is already in
+// progress it joins that one instead of stacking another.
+func (g *gate) pause(ctx context.Context, d time.Duration, sleep func(context.Context, time.Duration) error) error {
+	g.mu.Lock()
+	if g.done != nil {
+		g.mu.Unlock()
+		return g.wait(ctx)
+	}
+	ch := make(chan struct{})
+	g.done = ch
+	g.mu.Unlock()
+	err := sleep(ctx, d)
+	g.mu.Lock()
+	g.done = nil
+	close(ch)
+	g.mu.Unlock()
+	return err
+}
+
+// limiter spaces requests evenly to at most a number per minute, across all
+// requests of a Client. It reads time only through the now it is given, so
+// tests drive it with a fake clock.
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time // earliest time of the next request
+}
+
+// reserve books the next slot and returns how long to wait for it.
+func (l *limiter) reserve(now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.next.Before(now) {
+		l.next = now
+	}
+	d := l.next.Sub(now)
+	l.next = l.next.Add(l.interval)
+	return d
+}
+
+// sleepCtx waits for d or until ctx ends, whichever is first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
