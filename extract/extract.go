@@ -127,7 +127,11 @@ func (x *Extractor) FromHTML(r io.Reader, pageURL string) (Article, error) {
 func checkURL(op, rawURL string) (*url.URL, error) {
 	s := strings.TrimSpace(rawURL)
 	if s == "" {
-		return nil, newError(op, rawURL, KindInput, nil, "no URL given", "give an http:// or https:// URL")
+		hint := "give an http:// or https:// URL"
+		if op != "fetch" {
+			hint = "give the http:// or https:// URL the page was saved from"
+		}
+		return nil, newError(op, rawURL, KindInput, nil, "no URL given", hint)
 	}
 	u, err := url.Parse(s)
 	if err != nil {

@@ -52,9 +52,9 @@ func newServer(t *testing.T, routes map[string]http.HandlerFunc) *httptest.Serve
 
 func TestFromURLPages(t *testing.T) {
 	tests := []struct {
-		page, contentType                         string
+		page, contentType                        string
 		title, byline, site, published, language string
-		has, hasNot                               []string
+		has, hasNot                              []string
 	}{
 		{
 			page: "news-en.html", contentType: "text/html; charset=utf-8",
@@ -185,7 +185,9 @@ func checkText(t *testing.T, a Article) {
 func TestLinkCanonical(t *testing.T) {
 	srv := newServer(t, map[string]http.HandlerFunc{
 		"/story": serve("text/html", readPage(t, "news-en.html")),
-		"/old":   func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/story?utm_campaign=spring", http.StatusMovedPermanently) },
+		"/old": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/story?utm_campaign=spring", http.StatusMovedPermanently)
+		},
 	})
 	a, err := New(Options{Client: srv.Client()}).FromURL(context.Background(), srv.URL+"/old?fbclid=x")
 	if err != nil {
@@ -276,7 +278,9 @@ func TestInvalidUTF8(t *testing.T) {
 	srv := newServer(t, map[string]http.HandlerFunc{"/": serve("text/html; charset=utf-8", page)})
 	for _, get := range []func() (Article, error){
 		func() (Article, error) { return New(Options{}).FromURL(context.Background(), srv.URL+"/") },
-		func() (Article, error) { return New(Options{}).FromHTML(bytes.NewReader(page), "https://example.com/a") },
+		func() (Article, error) {
+			return New(Options{}).FromHTML(bytes.NewReader(page), "https://example.com/a")
+		},
 	} {
 		a, err := get()
 		if err != nil {

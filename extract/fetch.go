@@ -179,11 +179,11 @@ func statusText(resp *http.Response) string {
 func statusHint(code int) string {
 	switch {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return "the page needs a login or refuses automated clients; save it from a browser and use --html FILE"
+		return "the page needs a login or refuses automated clients: save it from a browser and use --html FILE"
 	case code == http.StatusTooManyRequests:
-		return "the server is rate-limiting; retry later"
+		return "the server is rate-limiting, retry later"
 	case code >= 500:
-		return "the server failed; retry later"
+		return "the server failed, retry later"
 	case code >= 400:
 		return "check the address"
 	}
@@ -231,7 +231,7 @@ func (x *Extractor) netError(parent, ctx context.Context, input string, err erro
 	case errors.As(err, &op) && op.Op == "dial" && op.Timeout():
 		what, hint = "could not connect in time", "check the address, or retry later"
 	case errors.As(err, &cert) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci):
-		what, hint = "TLS certificate problem: "+err.Error(), "check the address; the site's certificate is not valid"
+		what, hint = "TLS certificate problem: "+err.Error(), "the site's certificate is not valid, check the address"
 	case isTimeout(err):
 		what, hint = "timed out: "+err.Error(), "retry later"
 	default:
