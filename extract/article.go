@@ -15,6 +15,6 @@ type Article struct {
 	Site          string `json:"site"`
 	Published     string `json:"published"` // RFC 3339 when known, else ""
 	Language      string `json:"language"`
-	Text          string `json:"text"` // plain text, paragraphs separated by a blank line
-	Words         int    `json:"words"`
+	Text          string `json:"text"`  // plain text, paragraphs separated by a blank line
+	Words         int    `json:"words"` // words in Text; each Chinese or Japanese character counts as one
 }

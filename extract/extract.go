@@ -46,10 +46,11 @@ type Options struct {
 	UserAgent string
 }
 
-// Extractor fetches pages and extracts their articles. It is safe for
-// concurrent use.
+// Extractor fetches pages and extracts their articles. Make one with New;
+// it is safe for concurrent use.
 type Extractor struct {
 	client    *http.Client
+	connect   time.Duration // the built client's connect timeout; 0 with a given Client
 	timeout   time.Duration
 	maxBytes  int64
 	userAgent string
@@ -73,11 +74,11 @@ func New(opts Options) *Extractor {
 	}
 	base := opts.Client
 	if base == nil {
-		connect := opts.ConnectTimeout
-		if connect <= 0 {
-			connect = DefaultConnectTimeout
+		x.connect = opts.ConnectTimeout
+		if x.connect <= 0 {
+			x.connect = DefaultConnectTimeout
 		}
-		base = &http.Client{Transport: newTransport(connect)}
+		base = &http.Client{Transport: newTransport(x.connect)}
 	}
 	c := *base
 	c.CheckRedirect = redirectPolicy(base.CheckRedirect)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -245,6 +246,25 @@ func TestRequestHeadersAndGzip(t *testing.T) {
 	if !strings.Contains(a.Text, "Northgate rail yard") {
 		t.Errorf("gzip body not decoded: %q", a.Text)
 	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	srv := newServer(t, map[string]http.HandlerFunc{"/": serve("text/html", readPage(t, "news-en.html"))})
+	x := New(Options{})
+	want, err := x.FromURL(context.Background(), srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			got, err := x.FromURL(context.Background(), srv.URL+"/")
+			if err != nil || got != want {
+				t.Errorf("concurrent FromURL: %v, %+v", err, got)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestFromHTML(t *testing.T) {

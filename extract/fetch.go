@@ -230,6 +230,9 @@ func (x *Extractor) netError(parent, ctx context.Context, input string, err erro
 		what, hint = "connection reset by the server", "retry later"
 	case errors.As(err, &op) && op.Op == "dial" && op.Timeout():
 		what, hint = "could not connect in time", "check the address, or retry later"
+		if x.connect > 0 {
+			what = "could not connect within " + x.connect.String()
+		}
 	case errors.As(err, &cert) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci):
 		what, hint = "TLS certificate problem: "+err.Error(), "the site's certificate is not valid, check the address"
 	case isTimeout(err):
