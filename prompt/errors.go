@@ -102,10 +102,10 @@ const maxRetryAfter = 5 * time.Minute
 // classify sorts the error of one attempt. x holds what the transport saw of
 // the response, since go-openai hides the headers of failed requests.
 func (c *Client) classify(ctx context.Context, err error, x *exchange) failure {
-	f := failure{Error: &Error{URL: c.endpoint, Model: c.cfg.Model, Status: x.status, Err: c.scrub(err)}}
+	f := &failure{Error: &Error{URL: c.endpoint, Model: c.cfg.Model, Status: x.status, Err: c.scrub(err)}}
 	set := func(k ErrorKind, a action, msg string, args ...any) failure {
 		f.Kind, f.action, f.Msg = k, a, oneLine(c.scrubText(fmt.Sprintf(msg, args...)))
-		return f
+		return *f
 	}
 	if ctx.Err() != nil {
 		f.Err = ctx.Err()
@@ -153,7 +153,7 @@ func (c *Client) classify(ctx context.Context, err error, x *exchange) failure {
 	return set(KindOther, fail, "model request failed: %v", f.Err)
 }
 
-func (c *Client) classifyStatus(f failure, set func(ErrorKind, action, string, ...any) failure, status int, code, text string) failure {
+func (c *Client) classifyStatus(f *failure, set func(ErrorKind, action, string, ...any) failure, status int, code, text string) failure {
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		if c.cfg.APIKey == "" {
