@@ -141,12 +141,12 @@ func (x *Index) Add(ctx context.Context, docs ...Doc) (Stats, error) {
 		}
 		reps, err := x.sp.prepare(ctx, texts)
 		if err != nil {
-			return st, fmt.Errorf("index %s: %w", x.engine.Name(), err)
+			return st, fmt.Errorf("index: %w", err)
 		}
 		st.Encoded += len(texts)
 		for i, j := range chunk {
 			if err := x.sp.add(reps[i]); err != nil {
-				return st, fmt.Errorf("index %s: entry %s: %w", x.engine.Name(), j.doc.ID, err)
+				return st, fmt.Errorf("index: entry %s: %w", j.doc.ID, err)
 			}
 			if s, ok := x.slots[j.doc.ID]; ok {
 				x.kill(s)
