@@ -398,8 +398,12 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 			return f, u, in.cut, nil
 		}
 		if repairs >= maxRepairs || !canRetry {
+			msg := "invalid answer: "
+			if repairs > 0 {
+				msg = fmt.Sprintf("invalid answer after %s: ", plural(repairs, "repair round"))
+			}
 			return Fields{}, u, in.cut, &Error{Kind: KindBadOutput, URL: c.endpoint, Model: c.cfg.Model, Status: status,
-				Msg: fmt.Sprintf("invalid answer after %s: %s", plural(repairs, "repair round"), summarize(problems, 3))}
+				Msg: msg + summarize(problems, 3)}
 		}
 		repairs++
 		if content != "" {

@@ -474,6 +474,9 @@ func ValidFields(article string) prompt.Fields {
 
 	words := wordRe.FindAllString(article, -1)
 	opening := strings.Join(words[:min(6, len(words))], " ")
+	if r := []rune(opening); len(r) > 60 {
+		opening = string(r[:60])
+	}
 	var keywords []string
 	seen := map[string]bool{}
 	for _, w := range words {
