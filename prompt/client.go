@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -56,8 +57,9 @@ type Config struct {
 	Model string
 	// Structured is StructuredSchema (""), StructuredObject or StructuredPrompt.
 	Structured string
-	// Temperature of sampling, 0 to 2. It is left out for reasoning models
-	// (o1, o3, o4, gpt-5), which accept none.
+	// Temperature of sampling, 0 to 2; 0 is sent as the smallest float32
+	// above it. It is left out for reasoning models (o1, o3, o4, gpt-5),
+	// which accept none.
 	Temperature float64
 	// Timeout bounds each request; 0 is DefaultTimeout.
 	Timeout time.Duration
@@ -198,6 +200,9 @@ func NewClient(cfg Config) (*Client, error) {
 // Result still counts the usage spent.
 func (c *Client) Generate(ctx context.Context, a extract.Article) (Result, error) {
 	res := Result{Engine: "openai", Model: c.cfg.Model, PromptVersion: c.version}
+	if strings.TrimSpace(a.Text) == "" {
+		return res, fmt.Errorf("prompt: the article %s has no text to write about", redactURL(a.URL))
+	}
 	key := c.cacheKey(a.Text)
 	if !c.cfg.NoCache {
 		if e, ok := c.loadCache(key, a.Text); ok {
@@ -209,7 +214,7 @@ func (c *Client) Generate(ctx context.Context, a extract.Article) (Result, error
 	if c.cfg.Modules {
 		jobs = c.each
 	}
-	in := c.input(a.Text, jobs)
+	in := c.input(a, jobs)
 	tasks := make([]string, len(jobs))
 	for i, j := range jobs {
 		tasks[i] = j.task()
@@ -257,7 +262,7 @@ func (c *Client) Regenerate(ctx context.Context, a extract.Article, module strin
 	if j.format != "" {
 		task += "\n" + j.format
 	}
-	f, u, _, err := c.runAll(ctx, []job{j}, []string{task}, c.input(a.Text, []job{j}), current)
+	f, u, _, err := c.runAll(ctx, []job{j}, []string{task}, c.input(a, []job{j}), current)
 	if err != nil {
 		return current, u, err
 	}
@@ -266,18 +271,19 @@ func (c *Client) Regenerate(ctx context.Context, a extract.Article, module strin
 
 // input is the article as sent: cut to the budget left by the prompts.
 type input struct {
+	url        string // the article's, for messages
 	orig, text string
 	budget     int
 	cut        bool
 }
 
-func (c *Client) input(text string, jobs []job) input {
+func (c *Client) input(a extract.Article, jobs []job) input {
 	over := 0
 	for _, j := range jobs {
 		over = max(over, c.overhead(j))
 	}
-	in := input{orig: text, budget: max(c.cfg.MaxInputTokens-over, minArticleBudget)}
-	in.text, in.cut = cutText(text, in.budget)
+	in := input{url: a.URL, orig: a.Text, budget: max(c.cfg.MaxInputTokens-over, minArticleBudget)}
+	in.text, in.cut = cutText(a.Text, in.budget)
 	return in
 }
 
@@ -344,12 +350,16 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 	h := newHaystack(in.orig)
 	msgs := c.messages(in.text, task)
 	repairs, status := 0, 0
+	failed := func(e *Error) (Fields, Usage, bool, error) {
+		e.Article = redactURL(in.url)
+		return Fields{}, u, in.cut, e
+	}
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			u.Retries++
 		}
 		if err := c.ready(ctx); err != nil {
-			return Fields{}, u, in.cut, c.canceled(err, status)
+			return failed(c.newError(KindCanceled, status, "model request canceled", err))
 		}
 		resp, x, err := c.send(ctx, j, msgs)
 		u.Requests++
@@ -361,7 +371,7 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 				if f.action != fail {
 					f.Msg += fmt.Sprintf(" (gave up after %s)", plural(attempt, "retry", "retries"))
 				}
-				return Fields{}, u, in.cut, f.Error
+				return failed(f.Error)
 			}
 			d := f.wait
 			if d == 0 {
@@ -371,7 +381,7 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 			case shrink:
 				in.budget = int(float64(min(in.budget, EstimateTokens(in.text))) * f.factor)
 				if in.budget < minArticleBudget {
-					return Fields{}, u, in.cut, f.Error
+					return failed(f.Error)
 				}
 				in.text, _ = cutText(in.orig, in.budget)
 				in.cut = true
@@ -383,7 +393,7 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 				err = c.sleep(ctx, d)
 			}
 			if err != nil {
-				return Fields{}, u, in.cut, c.canceled(err, status)
+				return failed(c.newError(KindCanceled, status, "model request canceled", err))
 			}
 			continue
 		}
@@ -391,8 +401,7 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 
 		f, content, problems, refusal := c.check(resp, j, h)
 		if refusal != "" {
-			return Fields{}, u, in.cut, &Error{Kind: KindRefusal, URL: c.endpoint, Model: c.cfg.Model, Status: status,
-				Msg: "the model refused: " + clip(oneLine(c.scrubText(refusal)), 300)}
+			return failed(c.newError(KindRefusal, status, "the model refused: "+clip(oneLine(refusal), 300), nil))
 		}
 		if len(problems) == 0 {
 			return f, u, in.cut, nil
@@ -402,8 +411,7 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 			if repairs > 0 {
 				msg = fmt.Sprintf("invalid answer after %s: ", plural(repairs, "repair round"))
 			}
-			return Fields{}, u, in.cut, &Error{Kind: KindBadOutput, URL: c.endpoint, Model: c.cfg.Model, Status: status,
-				Msg: msg + summarize(problems, 3)}
+			return failed(c.newError(KindBadOutput, status, msg+summarize(problems, 3), nil))
 		}
 		repairs++
 		if content != "" {
@@ -427,8 +435,10 @@ func (c *Client) ready(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (c *Client) canceled(err error, status int) error {
-	return &Error{Kind: KindCanceled, URL: c.endpoint, Model: c.cfg.Model, Status: status, Msg: "model request canceled", Err: err}
+// newError makes an *Error of this client, its message made one line and
+// scrubbed of the key.
+func (c *Client) newError(k ErrorKind, status int, msg string, err error) *Error {
+	return &Error{Kind: k, URL: c.endpoint, Model: c.cfg.Model, Status: status, Msg: oneLine(c.scrubText(msg)), Err: c.scrub(err)}
 }
 
 // send makes one attempt under the per-request timeout.
@@ -439,7 +449,10 @@ func (c *Client) send(ctx context.Context, j job, msgs []openai.ChatCompletionMe
 	actx = context.WithValue(actx, exchangeKey{}, x)
 	req := openai.ChatCompletionRequest{Model: c.cfg.Model, Messages: msgs, ResponseFormat: c.format(j)}
 	if !reasoningModel(c.cfg.Model) {
-		req.Temperature = float32(c.cfg.Temperature)
+		// go-openai drops a zero temperature (omitempty) and the server's
+		// default, often 1, would apply: send the nearest non-zero float,
+		// the workaround its maintainers suggest (go-openai issue #9).
+		req.Temperature = max(float32(c.cfg.Temperature), math.SmallestNonzeroFloat32)
 	}
 	resp, err := c.api.CreateChatCompletion(actx, req)
 	return resp, x, err

@@ -115,6 +115,9 @@ func TestGenerateOneRequest(t *testing.T) {
 	if req.Authorization != "Bearer "+sentinelKey || req.Model != "gpt-4o-mini" {
 		t.Errorf("auth %q model %q", req.Authorization, req.Model)
 	}
+	if req.Temperature == nil || *req.Temperature > 1e-30 {
+		t.Errorf("temperature 0 sent as %v", req.Temperature)
+	}
 	if req.ResponseFormat != "json_schema" || !req.Strict || req.SchemaName != "digest_entry" {
 		t.Errorf("response format %q %q strict=%v", req.ResponseFormat, req.SchemaName, req.Strict)
 	}
@@ -300,7 +303,7 @@ func TestMaxRetriesBoundsAttempts(t *testing.T) {
 	if pe.Kind != prompt.KindServer || pe.Status != 502 || s.Count() != 3 || res.Usage.Requests != 3 {
 		t.Errorf("kind %v status %d after %d requests (usage %+v)", pe.Kind, pe.Status, s.Count(), res.Usage)
 	}
-	want := "server error: upstream down (gave up after 2 retries) (model gpt-4o-mini at " + s.URL() + "/chat/completions, HTTP 502)"
+	want := "server error: upstream down (gave up after 2 retries) (model gpt-4o-mini at " + s.URL() + "/chat/completions, HTTP 502, article https://example.com/zoom?utm_source=x)"
 	if err.Error() != want {
 		t.Errorf("message\n%s\nwant\n%s", err, want)
 	}
@@ -396,8 +399,13 @@ func TestAuthErrorNamesTheVariableNotTheKey(t *testing.T) {
 	c, s, _ := newClient(t, nil, func(c *prompt.Config) { c.CacheDir = cache })
 	mustGenerate(t, c, zoomArticle()) // fills the cache
 	s.Push(fakeopenai.Reply{Status: 401, ErrMessage: "Incorrect API key provided: " + sentinelKey + "."})
-	_, err := c.Generate(context.Background(), longArticle(3))
+	secretLink := longArticle(3)
+	secretLink.URL = "https://reader:pw@example.com/a?token=abc&id=7"
+	_, err := c.Generate(context.Background(), secretLink)
 	pe := asError(t, err)
+	if pe.Article != "https://***@example.com/a?token=***&id=7" {
+		t.Errorf("article URL in the error: %q", pe.Article)
+	}
 	if pe.Kind != prompt.KindAuth || pe.Status != 401 || s.Count() != 2 {
 		t.Errorf("kind %v status %d after %d requests", pe.Kind, pe.Status, s.Count())
 	}
@@ -638,5 +646,13 @@ func TestRegenerate(t *testing.T) {
 	}
 	if _, _, err := c.Regenerate(context.Background(), a, "title", cur, ""); err == nil || !strings.Contains(err.Error(), "headline") {
 		t.Errorf("unknown module: %v", err)
+	}
+}
+
+func TestReasoningModelsGetNoTemperature(t *testing.T) {
+	c, s, _ := newClient(t, nil, func(c *prompt.Config) { c.Model = "o3-mini"; c.Temperature = 0.2 })
+	mustGenerate(t, c, zoomArticle())
+	if temp := s.Requests()[0].Temperature; temp != nil {
+		t.Errorf("temperature %v sent to a reasoning model", *temp)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/digest-tool/digest/extract"
 )
 
 // ErrorKind says why a model request failed, so that the CLI can choose an
@@ -56,21 +58,26 @@ func (k ErrorKind) String() string {
 }
 
 // Error is a failed model request, classified once. Its message is one line
-// naming what failed and what to do, the model, the endpoint (without
-// credentials) and the last HTTP status; it never contains the API key.
+// naming what failed and what to do, the model, the endpoint, the last HTTP
+// status and the article, URLs without credentials; it never contains the
+// API key.
 type Error struct {
-	Kind   ErrorKind
-	URL    string // the endpoint, redacted
-	Model  string
-	Status int    // the last HTTP status seen, 0 when no response came
-	Msg    string // what happened, one line
-	Err    error  // the cause, scrubbed of the key
+	Kind    ErrorKind
+	URL     string // the endpoint, redacted
+	Model   string
+	Status  int    // the last HTTP status seen, 0 when no response came
+	Msg     string // what happened, one line
+	Err     error  // the cause, scrubbed of the key
+	Article string // the article's URL, redacted; "" when unknown
 }
 
 func (e *Error) Error() string {
 	st := "no HTTP response"
 	if e.Status != 0 {
 		st = "HTTP " + strconv.Itoa(e.Status)
+	}
+	if e.Article != "" {
+		st += ", article " + e.Article
 	}
 	return fmt.Sprintf("%s (model %s at %s, %s)", e.Msg, e.Model, e.URL, st)
 }
@@ -102,7 +109,7 @@ const maxRetryAfter = 5 * time.Minute
 // classify sorts the error of one attempt. x holds what the transport saw of
 // the response, since go-openai hides the headers of failed requests.
 func (c *Client) classify(ctx context.Context, err error, x *exchange) failure {
-	f := &failure{Error: &Error{URL: c.endpoint, Model: c.cfg.Model, Status: x.status, Err: c.scrub(err)}}
+	f := &failure{Error: c.newError(KindOther, x.status, "", err)}
 	set := func(k ErrorKind, a action, msg string, args ...any) failure {
 		f.Kind, f.action, f.Msg = k, a, oneLine(c.scrubText(fmt.Sprintf(msg, args...)))
 		return *f
@@ -243,30 +250,27 @@ func (c *Client) scrub(err error) error {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-var secretParam = regexp.MustCompile(`(?i)key|token|secret|sig|signature|password|passwd|auth|credential|session|code`)
-
-// redactURL drops the userinfo of u and the values of query parameters whose
-// name or value looks like a credential.
+// redactURL hides the credentials a URL may carry, for messages:
+// extract.Redact's rules (userinfo, values of secret-named parameters) and
+// also values that look like generated tokens, whatever their name.
 func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
+	s := extract.Redact(u)
+	base, query, ok := strings.Cut(s, "?")
+	if !ok {
+		return s
 	}
-	p.User = nil
-	q := p.Query()
-	changed := false
-	for k, vs := range q {
-		for i, v := range vs {
-			if secretParam.MatchString(k) || tokenLike(v) {
-				vs[i] = "REDACTED"
-				changed = true
-			}
+	query, frag, hasFrag := strings.Cut(query, "#")
+	params := strings.Split(query, "&")
+	for i, p := range params {
+		if name, v, ok := strings.Cut(p, "="); ok && tokenLike(v) {
+			params[i] = name + "=***"
 		}
 	}
-	if changed {
-		p.RawQuery = q.Encode()
+	s = base + "?" + strings.Join(params, "&")
+	if hasFrag {
+		s += "#" + frag
 	}
-	return p.String()
+	return s
 }
 
 // tokenLike says whether v looks like a generated secret: 20 or more

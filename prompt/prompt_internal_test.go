@@ -208,9 +208,9 @@ func TestBackoffDelay(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://user:pass@example.com/v1/chat/completions":              "https://example.com/v1/chat/completions",
-		"https://example.com/v1?api-key=abc&api-version=2024-06-01":      "https://example.com/v1?api-key=REDACTED&api-version=2024-06-01",
-		"https://example.com/v1?x=sk0123456789abcdefghij0123":            "https://example.com/v1?x=REDACTED",
+		"https://user:pass@example.com/v1/chat/completions":              "https://***@example.com/v1/chat/completions",
+		"https://example.com/v1?api-key=abc&api-version=2024-06-01":      "https://example.com/v1?api-key=***&api-version=2024-06-01",
+		"https://example.com/a?x=sk0123456789abcdefghij0123&page=2#top":  "https://example.com/a?x=***&page=2#top",
 		"http://localhost:11434/v1/chat/completions":                     "http://localhost:11434/v1/chat/completions",
 		"https://example.com/openai/deployments/gpt-4o/chat/completions": "https://example.com/openai/deployments/gpt-4o/chat/completions",
 	} {
