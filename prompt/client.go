@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -214,12 +215,7 @@ func (c *Client) Generate(ctx context.Context, a extract.Article) (Result, error
 	if c.cfg.Modules {
 		jobs = c.each
 	}
-	in := c.input(a, jobs)
-	tasks := make([]string, len(jobs))
-	for i, j := range jobs {
-		tasks[i] = j.task()
-	}
-	f, u, cut, err := c.runAll(ctx, jobs, tasks, in, Fields{})
+	f, u, cut, err := c.runAll(ctx, jobs, c.input(a, jobs), Fields{})
 	res.Usage, res.InputCut = u, cut
 	if err != nil {
 		return res, err
@@ -237,18 +233,12 @@ func (c *Client) Generate(ctx context.Context, a extract.Article) (Result, error
 // with that module replaced. The answer is validated like Generate's; the
 // cache is neither read nor written.
 func (c *Client) Regenerate(ctx context.Context, a extract.Article, module string, current Fields, hint string) (Fields, Usage, error) {
-	i := -1
-	for k, m := range modules {
-		if m.name == module {
-			i = k
-		}
-	}
+	i := slices.Index(c.Modules(), module)
 	if i < 0 {
 		return current, Usage{}, fmt.Errorf("prompt: unknown module %q: want one of %s", module, strings.Join(c.Modules(), ", "))
 	}
-	j := c.each[i]
 	regen := strings.NewReplacer("{{module}}", module, "{{current}}", part(modules[i], current)).Replace(c.texts.regen)
-	var lines []string
+	j := c.each[i]
 	for _, l := range strings.Split(regen, "\n") {
 		if strings.Contains(l, "{{hint}}") {
 			if hint = oneLine(hint); hint == "" {
@@ -256,13 +246,9 @@ func (c *Client) Regenerate(ctx context.Context, a extract.Article, module strin
 			}
 			l = strings.ReplaceAll(l, "{{hint}}", hint)
 		}
-		lines = append(lines, l)
+		j.instr += "\n" + l
 	}
-	task := j.instr + "\n" + strings.Join(lines, "\n")
-	if j.format != "" {
-		task += "\n" + j.format
-	}
-	f, u, _, err := c.runAll(ctx, []job{j}, []string{task}, c.input(a, []job{j}), current)
+	f, u, _, err := c.runAll(ctx, []job{j}, c.input(a, []job{j}), current)
 	if err != nil {
 		return current, u, err
 	}
@@ -299,7 +285,7 @@ func (c *Client) overhead(j job) int {
 
 // runAll runs the jobs concurrently and merges their answers into base. The
 // first failure cancels the other jobs and is the error returned.
-func (c *Client) runAll(ctx context.Context, jobs []job, tasks []string, in input, base Fields) (Fields, Usage, bool, error) {
+func (c *Client) runAll(ctx context.Context, jobs []job, in input, base Fields) (Fields, Usage, bool, error) {
 	type out struct {
 		f   Fields
 		u   Usage
@@ -307,23 +293,18 @@ func (c *Client) runAll(ctx context.Context, jobs []job, tasks []string, in inpu
 		err error
 	}
 	outs := make([]out, len(jobs))
-	if len(jobs) == 1 {
-		o := &outs[0]
-		o.f, o.u, o.cut, o.err = c.run(ctx, jobs[0], tasks[0], in)
-	} else {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		var wg sync.WaitGroup
-		for i := range jobs {
-			wg.Go(func() {
-				o := &outs[i]
-				if o.f, o.u, o.cut, o.err = c.run(ctx, jobs[i], tasks[i], in); o.err != nil {
-					cancel()
-				}
-			})
-		}
-		wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Go(func() {
+			o := &outs[i]
+			if o.f, o.u, o.cut, o.err = c.run(ctx, jobs[i], in); o.err != nil {
+				cancel()
+			}
+		})
 	}
+	wg.Wait()
 	var u Usage
 	var err error
 	cut := in.cut
@@ -345,10 +326,10 @@ func (c *Client) runAll(ctx context.Context, jobs []job, tasks []string, in inpu
 }
 
 // run asks for one job until the answer is valid or the retries run out.
-func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields, Usage, bool, error) {
+func (c *Client) run(ctx context.Context, j job, in input) (Fields, Usage, bool, error) {
 	var u Usage
 	h := newHaystack(in.orig)
-	msgs := c.messages(in.text, task)
+	msgs := c.messages(in.text, j.task())
 	repairs, status := 0, 0
 	failed := func(e *Error) (Fields, Usage, bool, error) {
 		e.Article = redactURL(in.url)
@@ -368,13 +349,13 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 		if err != nil {
 			f := c.classify(ctx, err, x)
 			if f.action == fail || !canRetry {
-				if f.action != fail {
+				if f.action != fail && attempt > 0 {
 					f.Msg += fmt.Sprintf(" (gave up after %s)", plural(attempt, "retry", "retries"))
 				}
 				return failed(f.Error)
 			}
 			d := f.wait
-			if d == 0 {
+			if d == 0 || d > maxRetryAfter {
 				d = backoffDelay(attempt)
 			}
 			switch f.action {
@@ -385,7 +366,7 @@ func (c *Client) run(ctx context.Context, j job, task string, in input) (Fields,
 				}
 				in.text, _ = cutText(in.orig, in.budget)
 				in.cut = true
-				msgs, repairs = c.messages(in.text, task), 0
+				msgs, repairs = c.messages(in.text, j.task()), 0
 				continue
 			case pause:
 				err = c.gate.pause(ctx, d, c.sleep)

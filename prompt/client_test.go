@@ -656,3 +656,17 @@ func TestReasoningModelsGetNoTemperature(t *testing.T) {
 		t.Errorf("temperature %v sent to a reasoning model", *temp)
 	}
 }
+
+func TestUnreachableServer(t *testing.T) {
+	sl := &sleeper{}
+	c, err := prompt.NewClient(prompt.Config{BaseURL: "http://127.0.0.1:1/v1", Model: "m", MaxRetries: 1, Sleep: sl.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Generate(context.Background(), zoomArticle())
+	pe := asError(t, err)
+	if pe.Kind != prompt.KindNetwork || pe.Status != 0 || res.Usage.Requests != 2 || len(sl.waits()) != 1 ||
+		!strings.Contains(err.Error(), "no HTTP response") {
+		t.Errorf("%v; usage %+v", err, res.Usage)
+	}
+}

@@ -146,16 +146,17 @@ func (c *Client) classify(ctx context.Context, err error, x *exchange) failure {
 	}
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	var netErr net.Error
 	var syntaxErr *json.SyntaxError
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return set(KindServer, backoff, "no answer within %s", c.timeout)
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
 		return set(KindNetwork, backoff, "cannot reach the model server: %v", f.Err)
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return set(KindServer, backoff, "connection lost: %v", f.Err)
 	case errors.As(err, &syntaxErr), x.status >= 200 && x.status < 300:
-		return set(KindServer, backoff, "broken response body: %v", f.Err)
+		return set(KindServer, backoff, "broken response body (is the base URL an OpenAI-compatible API?): %v", f.Err)
 	}
 	return set(KindOther, fail, "model request failed: %v", f.Err)
 }

@@ -44,7 +44,7 @@ var (
 		{"themes", array(str, themesMin, themesMax), `["…"]`, validateThemes,
 			func(f *Fields) any { return &f.Themes }},
 		{"signals", array(strictObject([]string{"evidence", "signal", "change", "horizon", "force"},
-			func(string) any { return str }), signalsMin, signalsMax),
+			func(int) any { return str }), signalsMin, signalsMax),
 			`[{"evidence":"…","signal":"…","change":"…","horizon":"…","force":"…"}]`,
 			validateSignals, func(f *Fields) any { return &f.Signals }},
 	}
@@ -57,15 +57,6 @@ func (c *Client) Modules() []string {
 		names[i] = m.name
 	}
 	return names
-}
-
-func findModule(name string) (module, bool) {
-	for _, m := range modules {
-		if m.name == name {
-			return m, true
-		}
-	}
-	return module{}, false
 }
 
 // object is a JSON object that keeps its keys in order, because a model
@@ -101,10 +92,10 @@ func array(items any, lo, hi int) object {
 
 // strictObject is an object schema as strict structured outputs want it:
 // every property required, no others allowed.
-func strictObject(keys []string, schema func(string) any) object {
+func strictObject(keys []string, schema func(i int) any) object {
 	props := make(object, len(keys))
 	for i, k := range keys {
-		props[i].k, props[i].v = k, schema(k)
+		props[i].k, props[i].v = k, schema(i)
 	}
 	return object{{"type", "object"}, {"properties", props}, {"required", keys}, {"additionalProperties", false}}
 }
@@ -172,10 +163,7 @@ func newJob(t texts, mode string, mods []module) job {
 		lines = append(lines, t.module[m.name])
 		shape = append(shape, fmt.Sprintf("%q:%s", m.name, m.shape))
 	}
-	j.schema, _ = json.Marshal(strictObject(keys, func(k string) any {
-		m, _ := findModule(k)
-		return m.schema
-	}))
+	j.schema, _ = json.Marshal(strictObject(keys, func(i int) any { return mods[i].schema }))
 	j.instr = strings.Join(lines, "\n")
 	if mode != StructuredSchema {
 		j.format = strings.ReplaceAll(t.json, "{{shape}}", "{"+strings.Join(shape, ",")+"}")
