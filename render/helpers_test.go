@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -22,3 +23,5 @@ func lineDiff(want, got []byte) string {
 	}
 	return "same lines"
 }
+
+func readFile(name string) ([]byte, error) { return os.ReadFile(name) }
