@@ -19,7 +19,7 @@ var titleSeparators = []string{" | ", " - ", " — ", " – ", " · ", " :: ", "
 func (d *doc) headline(title, site string) string {
 	h := stripSite(collapse(title), collapse(site))
 	h = strings.TrimLeftFunc(h, func(r rune) bool { return unicode.IsSpace(r) || isMarker(r) })
-	if h == "" {
+	if h == "" || strings.EqualFold(h, collapse(site)) {
 		h = d.openingWords()
 	}
 	if h == "" {
@@ -98,7 +98,7 @@ func (d *doc) openingWords() string {
 	if end < s.t1 {
 		end = d.trimTail(s.t0, end)
 	}
-	return d.cut(s.t0, end)
+	return d.cut(seg{s.t0, end})
 }
 
 // clip cuts s to at most n characters at a word boundary.

@@ -159,6 +159,34 @@ func (d *doc) phrases() []*phrase {
 // earlier phrase.
 func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 	lenBoost := [maxPhrase + 1]float64{0, 1, 1.6, 1.9, 2}
+	// A phrase's own frequency leaves out the times it is only part of a
+	// longer repeated phrase (as in C-value term extraction): "models"
+	// inside "AI models" is counted for "AI models" alone.
+	index := make(map[[maxPhrase]int32]*phrase, len(all))
+	for _, p := range all {
+		index[p.key] = p
+	}
+	nested := make(map[*phrase]int)
+	for _, p := range all {
+		if p.n < 2 || p.freq < 2 {
+			continue
+		}
+		for i := 0; i < p.n; i++ {
+			for j := i; j < p.n; j++ {
+				if j-i+1 == p.n {
+					continue
+				}
+				var key [maxPhrase]int32
+				for k := range key {
+					key[k] = -1
+				}
+				copy(key[:], p.key[i:j+1])
+				if q := index[key]; q != nil {
+					nested[q] = max(nested[q], p.freq)
+				}
+			}
+		}
+	}
 	for _, p := range all {
 		content, sum, inTitle, proper := 0, 0.0, 0, true
 		for k := 0; k < p.n; k++ {
@@ -179,10 +207,17 @@ func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 		if content == 0 {
 			continue
 		}
-		score := float64(p.freq) * sum / float64(content) * lenBoost[p.n]
+		own := p.freq - nested[p]
+		if own <= 0 {
+			p.score = 0
+			continue
+		}
+		score := float64(own) * sum / float64(content) * lenBoost[p.n]
 		score *= 1 + 0.5/(1+float64(p.firstSent)/4)
 		if proper {
 			score *= 1.3
+		} else if p.n == 1 && d.lang.generic[d.terms[p.key[0]].stem] {
+			score *= 0.5
 		}
 		score *= 1 + 0.6*float64(inTitle)/float64(content)
 		p.score = score
@@ -194,8 +229,8 @@ func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 
 // pickPhrases takes up to limit phrases, best first, skipping a phrase that
 // repeats a chosen one: the same words in another case, or a part of a
-// chosen longer phrase that seldom occurs outside it ("service" beside
-// "terms of service"). A phrase of several words must occur twice, or be in
+// chosen longer phrase that occurs outside it less than half the time
+// ("service" beside "terms of service"). A phrase of several words must occur twice, or be in
 // the title, unless the text is short: a one-off word run is usually a
 // fragment of a sentence, not a term.
 func (d *doc) pickPhrases(ranked []*phrase, limit int, title []bool) (chosen, skipped []*phrase) {
@@ -214,7 +249,7 @@ func (d *doc) pickPhrases(ranked []*phrase, limit int, title []bool) (chosen, sk
 		}
 		redundant := false
 		for _, c := range chosen {
-			if c.n > p.n && c.contains(p) && p.freq-c.freq < 2 {
+			if c.n > p.n && c.contains(p) && p.freq-c.freq < max(2, p.freq/2) {
 				redundant = true
 				break
 			}
@@ -271,18 +306,36 @@ func (d *doc) keywords(ranked []*phrase, titleText, site string, title []bool) (
 	for _, p := range chosen {
 		addKw(p.text(d))
 	}
-	if len(out) < 5 {
-		for _, p := range skipped {
-			if len(out) < 5 {
-				addKw(p.text(d))
+	// Padding prefers the tail of a chosen phrase ("bike lanes" of
+	// "protected bike lanes": in English the head noun comes last) to the
+	// title's words, and those to other parts of phrases ("protected bike").
+	var tails, others []*phrase
+	for _, p := range skipped {
+		tail := false
+		for _, c := range chosen {
+			if c.n > p.n && c.contains(p) && c.key[c.n-1] == p.key[p.n-1] {
+				tail = true
 			}
 		}
+		if tail {
+			tails = append(tails, p)
+		} else {
+			others = append(others, p)
+		}
 	}
-	if len(out) < 5 {
-		for _, w := range titleWords(titleText, d.lang) {
-			if len(out) < 5 {
-				addKw(w)
-			}
+	for _, p := range tails {
+		if len(out) < 5 {
+			addKw(p.text(d))
+		}
+	}
+	for _, w := range titleWords(titleText, d.lang) {
+		if len(out) < 5 {
+			addKw(w)
+		}
+	}
+	for _, p := range others {
+		if len(out) < 5 {
+			addKw(p.text(d))
 		}
 	}
 	if len(out) < 5 {

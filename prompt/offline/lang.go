@@ -11,11 +11,12 @@ import (
 // change (cues, keyed by stem) and which words may sit inside a keyphrase
 // ("terms of service").
 type language struct {
-	code   string
-	stop   map[string]bool
-	stem   func(string) string
-	cues   map[string]float64
-	bridge map[string]bool
+	code    string
+	stop    map[string]bool
+	stem    func(string) string
+	cues    map[string]float64
+	bridge  map[string]bool
+	generic map[string]bool // by stem: nouns too common to be a keyword alone
 }
 
 func identity(s string) string { return s }
@@ -88,7 +89,8 @@ warum was weil weiter welche welchem welchen welcher welches wenn wer werde werd
 will wir wird wo wurde wurden zu zum zur zwar zwischen sagte sagt sagen erklärte heißt heute
 gestern morgen jahr jahre jahren prozent millionen milliarden montag dienstag mittwoch
 donnerstag freitag samstag sonntag januar februar märz april mai juni juli august september
-oktober november dezember neue neuen neuer neues ersten erste zwei drei vier fünf zehn`
+oktober november dezember neue neuen neuer neues ersten erste zwei drei vier fünf zehn wollen
+wollte wollten möchte möchten mitteilte teilte teilt berichtet berichtete beim noch nur`
 
 const frenchStop = `a au aux avec ce ces cet cette comme dans de des du elle elles en est et été être
 il ils je la le les leur leurs lui mais me même mes moi mon ne nos notre nous on ont ou où par
@@ -126,10 +128,34 @@ soon upcoming future emerging trend growth`
 const germanStrongCues = `wird werden soll sollen plant planen geplant verbot verbietet verboten
 verbieten steigt stieg steigen gestiegen sinkt sank sinken gesunken wächst wuchs erhöht erhöhen
 senkt senken ersetzt ersetzen einführen eingeführt führt ausbau ausbauen verdoppelt prozent
-rekord künftig ab startet beginnt`
+rekord künftig startet beginnt umstellen umgestellt`
 
 const germanWeakCues = `neu neue neuen neuer erste ersten erstmals mehr weniger milliarden millionen
 ziel gesetz regel regeln pflicht pilot investiert`
+
+// Nouns common to news of every kind. Alone they make poor keywords ("city",
+// "official") though they belong in phrases ("city council"); the keyphrase
+// score halves them, standing in for the document frequencies of a corpus
+// the engine does not carry.
+const englishGeneric = `area areas case cases city cities country countries state states world
+official officials government report reports statement plan plans program programme system
+systems service issue issues problem problems question questions member members side level
+levels result results fact facts idea ideas example examples news story stories information
+place places home homes life lives work job jobs business market markets industry family
+families community group team head office point points end change changes move moves step
+steps effort efforts decision decisions process way value values use user users customer
+customers public region local national international president executive chief director
+manager spokesperson spokesman spokeswoman analyst analysts expert experts researcher
+researchers source sources role amount rate rates cost costs price prices money share
+shares deal deals matter matters order thing`
+
+func stemSet(stem func(string) string, words string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(words) {
+		m[stem(w)] = true
+	}
+	return m
+}
 
 func cueMap(stem func(string) string, strong, weak string) map[string]float64 {
 	m := make(map[string]float64)
@@ -144,11 +170,12 @@ func cueMap(stem func(string) string, strong, weak string) map[string]float64 {
 
 var (
 	english = &language{
-		code:   "en",
-		stop:   set(englishStop),
-		stem:   stemEnglish,
-		cues:   cueMap(stemEnglish, englishStrongCues, englishWeakCues),
-		bridge: set("of"),
+		code:    "en",
+		stop:    set(englishStop),
+		stem:    stemEnglish,
+		cues:    cueMap(stemEnglish, englishStrongCues, englishWeakCues),
+		bridge:  set("of"),
+		generic: stemSet(stemEnglish, englishGeneric),
 	}
 	german = &language{
 		code: "de",

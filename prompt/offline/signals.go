@@ -26,7 +26,8 @@ var yearPreps = set("by until before from starting since in ab bis seit d'ici ha
 
 // Words that open a clause after a comma.
 var clauseOpeners = set(`which who whom whose while but although though whereas because since
-according saying said says adding as after before when if where unless despite`)
+according saying said says adding as after before when if where unless despite
+weil dass daß wenn während obwohl sodass denn sondern davon wobei womit die der das`)
 
 // Relative words that cannot open a Signal cell: the clause's subject sits
 // before them.
@@ -44,7 +45,15 @@ werden soll sollen`)
 
 // Cue stems that name a quantity or status rather than an action; a Change
 // cell starts at a verb.
-var nominalCues = set("percent pct record new first more less fewer billion million prozent rekord neu neue neuen erste ersten milliarden millionen")
+var nominalCues = func() map[string]bool {
+	m := set("prozent rekord neu neue neuen neuer erste ersten erstmals mehr weniger milliarden millionen ziel gesetz regel regeln pflicht")
+	for _, w := range strings.Fields(`percent pct record new first more less fewer billion million law
+rule regulation policy target goal deadline trend growth future investment soon upcoming
+emerging longer end start`) {
+		m[stemEnglish(w)] = true
+	}
+	return m
+}()
 
 // Verbs that, after "to", state a purpose: the driving force of a change.
 var purposeVerbs = set(`reduce cut curb tackle meet comply protect improve address combat lower boost prevent
@@ -63,10 +72,6 @@ func (d *doc) signalable(si int) bool {
 	s := d.sents[si]
 	n := s.t1 - s.t0
 	return s.terminated && !s.boiler && !s.pipe && n >= 5 && n <= 60
-}
-
-func (d *doc) lower(t int) string {
-	return strings.ReplaceAll(strings.ToLower(d.word(t)), "’", "'")
 }
 
 // year returns the year a token names, or 0.
@@ -254,7 +259,7 @@ func (d *doc) softBreak(t int) bool {
 		return true
 	}
 	switch d.lower(t) {
-	case "that", "which", "who", "to", "and", "but", "while", "because", "as", "with", "after", "for", "including", "amid":
+	case "that", "which", "who", "to", "and", "but", "while", "because", "with", "after", "for", "including", "amid":
 		return true
 	}
 	return false
@@ -270,17 +275,24 @@ func (d *doc) fullEnd(t int) int {
 	return e
 }
 
-// cut renders tokens [a, b) as a cell: the text between them as written,
-// a trailing % kept, quotation marks dropped, pipes replaced, the first
-// letter capitalised.
-func (d *doc) cut(a, b int) string {
-	end := d.fullEnd(b - 1)
-	if strings.HasPrefix(d.text[end:], "%") {
-		end++
-	}
-	start := int(d.toks[a].start)
-	if r, n := utf8.DecodeLastRuneInString(d.text[:start]); strings.ContainsRune("$€£¥", r) {
-		start -= n
+// cut renders segments of tokens as a cell: the text of each as written, a
+// trailing % and a leading currency sign kept, quotation marks dropped,
+// pipes replaced, the first letter capitalised.
+func (d *doc) cut(segs ...seg) string {
+	parts := make([]string, 0, len(segs))
+	for _, sg := range segs {
+		if sg.b <= sg.a {
+			continue
+		}
+		end := d.fullEnd(sg.b - 1)
+		if strings.HasPrefix(d.text[end:], "%") {
+			end++
+		}
+		start := int(d.toks[sg.a].start)
+		if r, n := utf8.DecodeLastRuneInString(d.text[:start]); strings.ContainsRune("$€£¥", r) {
+			start -= n
+		}
+		parts = append(parts, d.text[start:end])
 	}
 	s := strings.Map(func(r rune) rune {
 		switch r {
@@ -290,26 +302,40 @@ func (d *doc) cut(a, b int) string {
 			return '/'
 		}
 		return r
-	}, d.text[start:end])
+	}, strings.Join(parts, " "))
 	s = collapse(s)
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// trimTail drops stopwords from the end of [a, b) so a cut never ends on
-// "the" or "of".
+// dangling are words a cut must not end on.
+var dangling = set(`a an the of to for and or but nor with in on at by from as that which who whom
+whose its their his her our your my this these those is are was were be been being has have had
+will would can could should may might must shall not than into onto about over under after
+before while if so such some any each every no also
+der die das den dem des ein eine einer eines einem einen und oder aber mit von vom zu zum zur auf
+für an am im bei nach aus als dass wie ihre ihren seine seinen
+le la les un une de du et ou à au aux en pour par avec el los las una del y o por para con`)
+
+// trimTail drops words from the end of [a, b) that leave a cut hanging:
+// "the", "of", "will".
 func (d *doc) trimTail(a, b int) int {
-	for b-a > 1 && d.toks[b-1].flags&fStop != 0 && d.toks[b-1].flags&fNumber == 0 {
+	for b-a > 1 && dangling[strings.ReplaceAll(d.word(b-1), "’", "'")] {
 		b--
 	}
 	return b
 }
 
-// window chooses the ≤ 12 words of sentence si around token c (-1: none) that
-// make its Signal cell: from the start of c's clause (or of the clause before,
-// when c's opens with "which") to that clause's end, cut at a soft break when
-// too long.
-func (d *doc) window(si, c int) (int, int) {
+// seg is a run of tokens [a, b) quoted in a cell.
+type seg struct{ a, b int }
+
+// window chooses the ≤ 12 words of sentence si around token c (-1: none)
+// that make its Signal cell: from the start of c's clause (or of the
+// clause before, when c's opens with "which") to that clause's end, cut at
+// a soft break when too long. An appositive after the subject is left out:
+// "Kestrel, the video platform used by …, has changed" gives "Kestrel has
+// changed".
+func (d *doc) window(si, c int) []seg {
 	s := d.sents[si]
 	start := s.t0
 	if c >= 0 {
@@ -323,25 +349,54 @@ func (d *doc) window(si, c int) (int, int) {
 	for start < s.t1-3 && connectives[d.lower(start)] {
 		start++
 	}
-	end := start + 1
+	if c > start {
+		first := -1
+		for t := start + 1; t <= min(start+5, c); t++ {
+			if d.commaBefore(t) {
+				first = t
+				break
+			}
+		}
+		if first > 0 {
+			for b := first + 1; b <= c; b++ {
+				if !d.commaBefore(b) {
+					continue
+				}
+				if b == c || auxiliaries[d.lower(b)] {
+					return []seg{{start, first}, d.span(b, c, cellWords-(first-start))}
+				}
+				break
+			}
+		}
+	}
+	return []seg{d.span(start, c, cellWords)}
+}
+
+func (d *doc) commaBefore(t int) bool {
+	return strings.Contains(d.text[d.fullEnd(t-1):d.toks[t].start], ",")
+}
+
+// span is the clause that starts at token a, cut to at most n words at the
+// first soft break after token c that leaves five words, and failing that
+// at n words.
+func (d *doc) span(a, c, n int) seg {
+	s := d.sents[d.toks[a].sent]
+	end := a + 1
 	for end < s.t1 && !d.clauseStart(end) {
 		end++
 	}
-	if end-start <= cellWords {
-		return start, d.trimTail(start, end)
+	if end-a <= n {
+		return seg{a, d.trimTail(a, end)}
 	}
-	limit := start + cellWords
-	cutAt := -1
-	for t := limit; t > start+4; t-- {
-		if t > c && d.softBreak(t) {
+	limit := a + n
+	cutAt := limit
+	for t := max(c+1, a+min(5, n-1)); t < limit; t++ {
+		if d.softBreak(t) {
 			cutAt = t
 			break
 		}
 	}
-	if cutAt < 0 {
-		cutAt = limit
-	}
-	return start, d.trimTail(start, cutAt)
+	return seg{a, d.trimTail(a, cutAt)}
 }
 
 // signalRow turns sentence si into a row. Signal is the clause that holds
@@ -352,23 +407,33 @@ func (d *doc) window(si, c int) (int, int) {
 // cannot be found reads "(to review)".
 func (d *doc) signalRow(si, pubYear int) render.Signal {
 	s := d.sents[si]
-	c, verb := -1, -1
+	// c is the strongest cue; verb the first cue that is a verb, a strong
+	// one if the sentence has any.
+	c, verb, weak := -1, -1, -1
 	best := 0.0
 	for t := s.t0; t < s.t1; t++ {
 		w := d.cueWeight(t, pubYear)
 		if w > best {
 			c, best = t, w
 		}
-		if verb < 0 && w >= 2 && d.toks[t].flags&fNumber == 0 && !nominalCues[d.terms[d.toks[t].term].stem] {
+		if w == 0 || d.toks[t].flags&fNumber != 0 || nominalCues[d.terms[d.toks[t].term].stem] {
+			continue
+		}
+		if verb < 0 && w >= 2 {
 			verb = t
 		}
+		if weak < 0 && w < 2 {
+			weak = t
+		}
+	}
+	if verb < 0 {
+		verb = weak
 	}
 	if verb >= 0 {
 		c = verb
 	}
-	a, b := d.window(si, c)
 	row := render.Signal{
-		Signal:   d.cut(a, b),
+		Signal:   d.cut(d.window(si, c)...),
 		Change:   review,
 		Horizon:  review,
 		Force:    review,
@@ -379,13 +444,8 @@ func (d *doc) signalRow(si, pubYear int) render.Signal {
 		for st > s.t0 && verb-st < 4 && auxiliaries[d.lower(st-1)] && !d.clauseStart(st) {
 			st--
 		}
-		en := verb + 1
-		for en < s.t1 && en-st < 8 && !d.clauseStart(en) {
-			en++
-		}
-		en = d.trimTail(st, en)
-		if en-st >= 2 {
-			if ch := d.cut(st, en); !strings.EqualFold(ch, row.Signal) {
+		if sp := d.span(st, verb, 8); sp.b-sp.a >= 2 {
+			if ch := d.cut(sp); !strings.EqualFold(ch, row.Signal) {
 				row.Change = ch
 			}
 		}
@@ -419,7 +479,7 @@ func (d *doc) horizon(si, pubYear int) string {
 		for a < t-1 && (connectives[d.lower(a)] || relatives[d.lower(a)]) {
 			a++
 		}
-		return "Target: " + d.cut(a, t+1)
+		return "Target: " + d.cut(seg{a, t + 1})
 	}
 	return ""
 }
@@ -457,7 +517,7 @@ func (d *doc) force(si int) string {
 		}
 		en = d.trimTail(t, en)
 		if en-t-n >= 2 {
-			return d.cut(t, en)
+			return d.cut(seg{t, en})
 		}
 	}
 	return ""

@@ -30,17 +30,24 @@ type edge struct {
 // title, since news puts its point first and headlines name it.
 func (d *doc) rank(title []bool) ranking {
 	rk := ranking{score: make([]float64, len(d.sents)), terms: make([][]int32, len(d.sents))}
-	for level := 0; level < 3 && len(rk.nodes) == 0; level++ {
+	// With fewer than three prose sentences, shorter and then any sentences
+	// join the graph, so that a tiny text is still summarised whole.
+	in := make([]bool, len(d.sents))
+	for level := 0; level < 4 && len(rk.nodes) < 3; level++ {
+		rk.nodes = rk.nodes[:0]
 		for si := range d.sents {
-			ok := false
+			ok := in[si]
 			switch level {
 			case 0:
 				ok = d.prose(si)
 			case 1:
-				ok = !d.sents[si].boiler && d.words(si) >= 3
+				ok = ok || (d.sents[si].terminated && !d.sents[si].boiler && d.words(si) >= 3)
+			case 2:
+				ok = ok || !d.sents[si].boiler
 			default:
 				ok = true
 			}
+			in[si] = ok
 			if ok {
 				rk.nodes = append(rk.nodes, si)
 				if len(rk.nodes) == maxGraph {
@@ -84,14 +91,44 @@ func (d *doc) rank(title []bool) ranking {
 	for i := range sets {
 		logLen[i] = math.Log(1 + float64(len(sets[i])))
 	}
+	// Overlaps come from an inverted index (term → sentences holding it)
+	// rather than comparing every pair: most pairs share nothing.
+	start := make([]int32, len(d.terms)+1)
+	for _, set := range sets {
+		for _, t := range set {
+			start[t+1]++
+		}
+	}
+	for t := 1; t < len(start); t++ {
+		start[t] += start[t-1]
+	}
+	fill := append([]int32(nil), start[:len(start)-1]...)
+	post := make([]int32, start[len(start)-1])
+	for i, set := range sets {
+		for _, t := range set {
+			post[fill[t]] = int32(i)
+			fill[t]++
+		}
+	}
+	ov := make([]int32, n)
+	var touched []int32
 	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			ov := overlap(sets[i], sets[j])
-			if ov == 0 {
-				continue
+		touched = touched[:0]
+		for _, t := range sets[i] {
+			for _, j := range post[start[t]:start[t+1]] {
+				if int(j) <= i {
+					continue
+				}
+				if ov[j] == 0 {
+					touched = append(touched, j)
+				}
+				ov[j]++
 			}
-			w := float64(ov) / (logLen[i] + logLen[j])
-			adj[i] = append(adj[i], edge{int32(j), float32(w)})
+		}
+		for _, j := range touched {
+			w := float64(ov[j]) / (logLen[i] + logLen[j])
+			ov[j] = 0
+			adj[i] = append(adj[i], edge{j, float32(w)})
 			adj[j] = append(adj[j], edge{int32(i), float32(w)})
 			out[i] += w
 			out[j] += w
@@ -101,6 +138,7 @@ func (d *doc) rank(title []bool) ranking {
 	const damping = 0.85
 	r := append([]float64(nil), pers...)
 	next := make([]float64, n)
+	// Only the order of scores matters; it settles long before 1e-7.
 	for iter := 0; iter < 100; iter++ {
 		dangling := 0.0
 		for i := range next {
@@ -122,7 +160,7 @@ func (d *doc) rank(title []bool) ranking {
 			diff += math.Abs(next[i] - r[i])
 		}
 		r, next = next, r
-		if diff < 1e-9 {
+		if diff < 1e-7 {
 			break
 		}
 	}

@@ -32,8 +32,9 @@ type sentence struct {
 }
 
 type token struct {
-	start, end int32 // bytes of the word in the text, a possessive 's left out
-	term       int32 // index into doc.terms; words with one stem share a term
+	lower      string // the word in lower case, ’ written '
+	start, end int32  // bytes of the word in the text, a possessive 's left out
+	term       int32  // index into doc.terms; words with one stem share a term
 	sent       int32
 	flags      uint16
 }
@@ -68,6 +69,9 @@ func newDoc(text, hint string) *doc {
 	d.tokenise()
 	if d.lang.code == "" {
 		d.learnStopwords()
+	}
+	if d.lang == english {
+		d.markVerbs()
 	}
 	d.markBoilerplate()
 	return d
@@ -246,15 +250,34 @@ func breakAfterPeriod(text string, ls, i, k, le int, lang *language) bool {
 	switch {
 	case neverBreak[w]:
 		return false
+	case utf8.RuneCountInString(w) == 1 && (w == orig || spacedAbbreviation(text[ls:b])):
+		return false // "z. B.", "d. h.": a lower-case letter and a period
+
 	case numBefore[w]:
 		r, _ := utf8.DecodeRuneInString(next)
 		return !unicode.IsDigit(r)
 	case ambiguous[w] || isInitial(orig) || isDottedAcronym(w):
-		return lang.stop[strings.ToLower(next)]
+		n := strings.ToLower(next)
+		return lang.stop[n] && !ambiguous[n] && !neverBreak[n]
 	case len(w) <= 2 && isDigits(w) && monthNames[strings.ToLower(next)]:
 		return false // "am 1. Januar": a German ordinal date
 	}
 	return true
+}
+
+// spacedAbbreviation reports text ending in a lower-case letter, a period
+// and a space: the first half of "z. B.".
+func spacedAbbreviation(before string) bool {
+	n := len(before)
+	if n < 3 || before[n-1] != ' ' || before[n-2] != '.' {
+		return false
+	}
+	r, size := utf8.DecodeLastRuneInString(before[:n-2])
+	if !unicode.IsLower(r) {
+		return false
+	}
+	p, _ := utf8.DecodeLastRuneInString(before[:n-2-size])
+	return !isWordRune(p)
 }
 
 func wordAt(text string, k, le int) string {
@@ -463,13 +486,38 @@ func (d *doc) tokenise() {
 					t.lowN++
 				}
 			}
-			d.toks = append(d.toks, token{start: int32(st), end: int32(end), term: id, sent: int32(si), flags: flags})
+			d.toks = append(d.toks, token{lower: lower, start: int32(st), end: int32(end), term: id, sent: int32(si), flags: flags})
 			prevEnd = end
 			if flags&fPossessive != 0 {
 				prevEnd = -1 // "Zoom's terms": the possessive ends the phrase
 			}
 		}
 		s.t1 = len(d.toks)
+	}
+}
+
+// Words after which an English word is a verb: "will train", "cannot opt".
+var modals = set("will would can could should may might must shall cannot won't wouldn't can't couldn't shouldn't didn't doesn't don't not")
+
+// markVerbs keeps verbs out of keyphrases, lacking a part-of-speech
+// tagger: a word after a modal is a verb, and so is a word after "to" when
+// most of that word's uses follow "to" ("to train", but not "to customers").
+func (d *doc) markVerbs() {
+	after := make([]int, len(d.terms))
+	for t := 1; t < len(d.toks); t++ {
+		if d.toks[t].sent == d.toks[t-1].sent && d.lower(t-1) == "to" {
+			after[d.toks[t].term]++
+		}
+	}
+	for t := 1; t < len(d.toks); t++ {
+		tk := &d.toks[t]
+		if tk.sent != d.toks[t-1].sent || tk.flags&fCap != 0 {
+			continue
+		}
+		prev := d.lower(t - 1)
+		if modals[prev] || (prev == "to" && after[tk.term]*2 >= d.terms[tk.term].tf) {
+			tk.flags |= fBreak
+		}
 	}
 }
 
@@ -528,7 +576,7 @@ func (d *doc) markBoilerplate() {
 		}
 		prev := ""
 		for t := s.t0; t < s.t1 && !s.boiler; t++ {
-			w := strings.ToLower(d.word(t))
+			w := d.toks[t].lower
 			if boilerWords[w] {
 				s.boiler = true
 			}
@@ -540,6 +588,11 @@ func (d *doc) markBoilerplate() {
 			prev = w
 		}
 	}
+}
+
+// lower is the token's text in lower case.
+func (d *doc) lower(t int) string {
+	return d.toks[t].lower
 }
 
 // word is the token's text as written.

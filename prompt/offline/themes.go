@@ -74,34 +74,32 @@ func (d *doc) themes(ranked []*phrase, title []bool) ([]string, []string) {
 		want = 4
 	}
 	var out []string
+	var named []*phrase
 	seen := make(map[string]bool)
-	add := func(s string) {
+	add := func(p *phrase, s string) {
 		l := strings.ToLower(s)
 		if s == "" || seen[l] || !startsClean(s) {
 			return
 		}
+		// A theme whose words all belong to another's ("Stadtwerke",
+		// "Stadtwerke Lindenau") is the same topic.
+		for _, q := range named {
+			if p != nil && d.lexical(p, q) == 1 {
+				return
+			}
+		}
 		seen[l] = true
 		out = append(out, s)
+		if p != nil {
+			named = append(named, p)
+		}
 	}
 	for _, g := range groups {
 		if len(out) == want {
 			break
 		}
-		best, bestC := g[0], -1.0
-		for _, m := range g {
-			c := 0.0
-			for _, o := range g {
-				if o != m {
-					c += sim[m][o]
-				}
-			}
-			// Ties go to the shorter, more general phrase.
-			c -= 0.01 * float64(pool[m].n)
-			if c > bestC {
-				best, bestC = m, c
-			}
-		}
-		add(d.themeName(pool[best]))
+		p := pool[d.central(g, sim, pool)]
+		add(p, d.themeName(p))
 	}
 	// Too few groups: the remaining pool phrases are themes of their own,
 	// and what is still missing is left for review.
@@ -109,16 +107,51 @@ func (d *doc) themes(ranked []*phrase, title []bool) ([]string, []string) {
 		if len(out) >= 2 {
 			break
 		}
-		add(d.themeName(p))
+		add(p, d.themeName(p))
 	}
 	var paths []string
 	for i := 1; len(out) < 2; i++ {
 		if s := placeholder(i); !seen[s] {
 			paths = append(paths, pathIndex("themes", len(out)))
-			add(s)
+			add(nil, s)
 		}
 	}
 	return out, paths
+}
+
+// central picks a group's name: the phrase most like the others, weighed
+// with its own score, and a phrase of several words over a single one,
+// which alone is often too bare to name a topic ("gas" for "gas boilers",
+// "gas heating", "gas utility").
+func (d *doc) central(g []int, sim [][]float64, pool []*phrase) int {
+	if len(g) == 1 {
+		return g[0]
+	}
+	cent := make([]float64, len(g))
+	maxC, maxS := 0.0, 0.0
+	for i, m := range g {
+		for _, o := range g {
+			if o != m {
+				cent[i] += sim[m][o]
+			}
+		}
+		maxC = max(maxC, cent[i])
+		maxS = max(maxS, pool[m].score)
+	}
+	best, bestV := g[0], -1.0
+	for i, m := range g {
+		v := 0.5 * pool[m].score / maxS
+		if maxC > 0 {
+			v += cent[i] / maxC
+		}
+		if pool[m].n > 1 {
+			v += 0.3
+		}
+		if v > bestV {
+			best, bestV = m, v
+		}
+	}
+	return best
 }
 
 // lexical is the share of the shorter phrase's words found in the other.

@@ -1,0 +1,79 @@
+package offline
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/digest-tool/digest/extract"
+)
+
+// longArticle is about 5,000 words: the test articles repeated, each copy
+// with its numbers shifted so that sentences differ. Repeated wording makes
+// the TextRank graph denser than a real article's, so the timing errs on
+// the slow side.
+func longArticle(b testing.TB) extract.Article {
+	var parts []string
+	words := 0
+	for i := 0; words < 5000; i++ {
+		for _, name := range []string{"terms-of-service.txt", "gas-boilers.txt", "german.txt"} {
+			a := loadArticle(b, name)
+			text := strings.Map(func(r rune) rune {
+				if unicode.IsDigit(r) {
+					return '0' + (r-'0'+rune(i))%10
+				}
+				return r
+			}, a.Text)
+			parts = append(parts, text)
+			words += len(strings.Fields(text))
+		}
+	}
+	a := loadArticle(b, "terms-of-service.txt")
+	a.Text = strings.Join(parts, "\n\n")
+	a.Words = words
+	return a
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	a := longArticle(b)
+	b.ReportMetric(float64(a.Words), "words")
+	e := New()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.Generate(context.Background(), a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestLongArticle(t *testing.T) {
+	a := longArticle(t)
+	res := generate(t, a)
+	if err := validate(res, a.Text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// FuzzGenerate: whatever the text, Generate either refuses it as empty or
+// returns fields that pass validation.
+func FuzzGenerate(f *testing.F) {
+	for _, name := range []string{"terms-of-service.txt", "gas-boilers.txt", "german.txt", "tiny.txt"} {
+		a := loadArticle(f, name)
+		f.Add(a.Title, a.Text, a.Language)
+	}
+	f.Add("", "Mr. A. B. said: \"No.\" | x | y |\n# Heading\n\n* item. Another!", "")
+	f.Add("| Site", "U.S. 3.5% … e.g. z. B. 1. Januar 2030 by 2030.", "de")
+	f.Fuzz(func(t *testing.T, title, text, lang string) {
+		res, err := New().Generate(context.Background(), extract.Article{Title: title, Text: text, Language: lang, Published: "2024-01-01"})
+		if err != nil {
+			if strings.ContainsFunc(text, unicode.IsLetter) {
+				t.Fatalf("error for a text with letters: %v", err)
+			}
+			return
+		}
+		if err := validate(res, text); err != nil {
+			t.Fatalf("%v\ntitle %q\ntext %q\n%+v", err, title, text, res.Fields)
+		}
+	})
+}
