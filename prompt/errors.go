@@ -106,14 +106,22 @@ type failure struct {
 // waits (daily quotas) fail at once rather than hang a batch.
 const maxRetryAfter = 5 * time.Minute
 
+func (f *failure) set(k ErrorKind, a action, format string, args ...any) failure {
+	f.Kind, f.action, f.Msg = k, a, fmt.Sprintf(format, args...)
+	return *f
+}
+
 // classify sorts the error of one attempt. x holds what the transport saw of
 // the response, since go-openai hides the headers of failed requests.
 func (c *Client) classify(ctx context.Context, err error, x *exchange) failure {
+	f := c.sort(ctx, err, x)
+	f.Msg = oneLine(c.scrubText(f.Msg))
+	return f
+}
+
+func (c *Client) sort(ctx context.Context, err error, x *exchange) failure {
 	f := &failure{Error: c.newError(KindOther, x.status, "", err)}
-	set := func(k ErrorKind, a action, msg string, args ...any) failure {
-		f.Kind, f.action, f.Msg = k, a, oneLine(c.scrubText(fmt.Sprintf(msg, args...)))
-		return *f
-	}
+	set := f.set
 	if ctx.Err() != nil {
 		f.Err = ctx.Err()
 		return set(KindCanceled, fail, "model request canceled")
@@ -137,7 +145,7 @@ func (c *Client) classify(ctx context.Context, err error, x *exchange) failure {
 		f.Status = status
 		text = clip(text, 300)
 		f.wait, _ = retryAfter(x.header, c.now())
-		return c.classifyStatus(f, set, status, code, text)
+		return c.classifyStatus(f, status, code, text)
 	}
 
 	var ue *url.Error
@@ -161,7 +169,8 @@ func (c *Client) classify(ctx context.Context, err error, x *exchange) failure {
 	return set(KindOther, fail, "model request failed: %v", f.Err)
 }
 
-func (c *Client) classifyStatus(f *failure, set func(ErrorKind, action, string, ...any) failure, status int, code, text string) failure {
+func (c *Client) classifyStatus(f *failure, status int, code, text string) failure {
+	set := f.set
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		if c.cfg.APIKey == "" {

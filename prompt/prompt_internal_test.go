@@ -137,6 +137,7 @@ func TestCountSentences(t *testing.T) {
 		"Prices rose 2.5 percent. E.g. Apple.":   2,
 		"No end punctuation":                     1,
 		`He said "stop." Then he left.`:          2,
+		"人工智能发展迅速。监管随之而来！未来如何？":                  3,
 	} {
 		if got := countSentences(s); got != want {
 			t.Errorf("countSentences(%q) = %d, want %d", s, got, want)

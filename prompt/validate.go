@@ -193,25 +193,29 @@ var abbreviations = map[string]bool{
 	"rep": true, "fig": true, "approx": true, "dept": true, "est": true,
 }
 
+// fullStops are the CJK sentence ends, written without a space after them.
+var fullStops = strings.NewReplacer("。", "。 ", "！", "！ ", "？", "？ ")
+
 // countSentences counts sentences by their end punctuation, skipping
 // abbreviations ("Dr.", "U.S.", "e.g.") and ends not followed by a capital or
 // digit; a trailing fragment without end punctuation counts as one.
 func countSentences(s string) int {
-	words := strings.Fields(s)
+	words := strings.Fields(fullStops.Replace(s))
 	n := 0
 	for i, w := range words {
-		w = strings.TrimRight(w, `"')]”’»`)
-		if !endsSentence(w) {
+		w = strings.TrimRight(w, `"')]”’»」』`)
+		last, _ := utf8.DecodeLastRuneInString(w)
+		if !strings.ContainsRune(".!?…。！？", last) || w == "" {
 			if i == len(words)-1 {
 				n++
 			}
 			continue
 		}
-		if i == len(words)-1 {
+		if i == len(words)-1 || strings.ContainsRune("。！？", last) {
 			n++
 			continue
 		}
-		if strings.HasSuffix(w, ".") {
+		if last == '.' {
 			stem := strings.TrimSuffix(w, ".")
 			if strings.Contains(stem, ".") || utf8.RuneCountInString(stem) == 1 || abbreviations[strings.ToLower(stem)] {
 				continue
@@ -223,11 +227,6 @@ func countSentences(s string) int {
 		}
 	}
 	return n
-}
-
-func endsSentence(w string) bool {
-	r, _ := utf8.DecodeLastRuneInString(w)
-	return r == '.' || r == '!' || r == '?' || r == '…'
 }
 
 // plural says "1 item", "2 items"; many is the plural when not what+"s".
