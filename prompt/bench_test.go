@@ -19,7 +19,9 @@ const groundTruth = "../../shared/bench/aeb-dev/ground-truth.json"
 // BenchmarkPromptTokens measures what the prompts add to the article: the
 // prompt tokens sent per entry (as the fake server counts them, schema
 // included) over the article's own tokens, and the fixed overhead (prompt
-// tokens minus article tokens).
+// tokens minus article tokens), and the share of prompt tokens a provider
+// with prompt caching would bill as cached (the fake caches repeated message
+// prefixes of 1024 tokens or more, as OpenAI does).
 //
 //	go test ./prompt/ -run '^$' -bench PromptTokens -benchtime 1x
 func BenchmarkPromptTokens(b *testing.B) {
@@ -54,10 +56,10 @@ func BenchmarkPromptTokens(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var sent, article, requests int
+			var sent, article, requests, cached int
 			var ratios []float64
 			for range b.N {
-				sent, article, requests, ratios = 0, 0, 0, ratios[:0]
+				sent, article, requests, cached, ratios = 0, 0, 0, 0, ratios[:0]
 				for _, text := range texts {
 					res, err := c.Generate(context.Background(), extract.Article{Text: text})
 					if err != nil {
@@ -67,6 +69,7 @@ func BenchmarkPromptTokens(b *testing.B) {
 					sent += res.Usage.PromptTokens
 					article += at
 					requests += res.Usage.Requests
+					cached += res.Usage.CachedTokens
 					ratios = append(ratios, float64(res.Usage.PromptTokens)/float64(at))
 				}
 			}
@@ -78,6 +81,7 @@ func BenchmarkPromptTokens(b *testing.B) {
 			b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
 			b.ReportMetric(float64(sent-article)/float64(requests), "overhead-tokens/request")
 			b.ReportMetric(float64(sent-article)/n, "overhead-tokens/entry")
+			b.ReportMetric(float64(cached)/float64(sent), "cached-share")
 		})
 	}
 }
