@@ -292,45 +292,71 @@ func (s *run) claim(id [16]byte, line int) (first int, dup bool) {
 // feed reads the list and hands each new link to the workers; links that
 // need no work (bad, duplicate, already drafted) become results at once.
 func (s *run) feed(ctx context.Context, stop <-chan struct{}, src Source) error {
-	for {
+	// One channel for every reason to stop feeding.
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
 		select {
 		case <-stop:
-			s.stopped = true
-			return nil
 		case <-ctx.Done():
-			s.stopped = true
-			return nil
 		case <-s.halt:
-			return nil
-		default:
+		case <-finished:
+			return
 		}
-		link, err := src.Next()
-		if err == io.EOF {
+		close(quit)
+	}()
+	// The list is read on its own goroutine, so that a stop is seen even
+	// while a read blocks (a terminal on stdin).
+	type next struct {
+		link Link
+		err  error
+	}
+	links := make(chan next)
+	go func() {
+		for {
+			l, err := src.Next()
+			select {
+			case links <- next{l, err}:
+			case <-finished:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	stopped := func() error {
+		s.stopped = s.fatalErr() == nil // a fatal error is no interruption
+		return nil
+	}
+	for {
+		var n next
+		select {
+		case n = <-links:
+		case <-quit:
+			return stopped()
+		}
+		if n.err == io.EOF {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("read the list: %w", err)
+		if n.err != nil {
+			return fmt.Errorf("read the list: %w", n.err)
 		}
 		s.read.Add(1)
-		jb, res, ok := s.admit(link)
+		jb, res, ok := s.admit(n.link)
 		if !ok {
 			s.results <- res
 			continue
 		}
-		if err := s.j.append(record{State: recQueued, Time: s.now(), Line: link.Line, ID: idHex(jb.id), URL: extract.Redact(link.URL)}, false); err != nil {
+		if err := s.j.append(record{State: recQueued, Time: s.now(), Line: n.link.Line, ID: idHex(jb.id), URL: res.URL}, false); err != nil {
 			s.stopAll(err)
 			return nil
 		}
 		select {
 		case s.jobs <- jb:
-		case <-stop:
-			s.stopped = true
-			return nil
-		case <-ctx.Done():
-			s.stopped = true
-			return nil
-		case <-s.halt:
-			return nil
+		case <-quit:
+			return stopped()
 		}
 	}
 }
@@ -377,7 +403,7 @@ func (s *run) admit(link Link) (jb job, res Result, ok bool) {
 	if issue == "" || s.IssueOverrides {
 		issue = s.Issue
 	}
-	return job{link: link, id: id, host: u.Host, issue: issue}, Result{}, true
+	return job{link: link, id: id, host: u.Host, issue: issue}, res, true
 }
 
 func duplicateReason(firstLine int) string {

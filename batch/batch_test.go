@@ -394,3 +394,38 @@ func TestHumanInt(t *testing.T) {
 		}
 	}
 }
+
+// blockingSource yields one link, then blocks as a terminal on stdin does.
+type blockingSource struct{ sent bool }
+
+func (b *blockingSource) Next() (Link, error) {
+	if !b.sent {
+		b.sent = true
+		return Link{Line: 1, URL: "https://a.example/1"}, nil
+	}
+	select {}
+}
+
+func TestRunStopWhileReading(t *testing.T) {
+	w := newFakeWS()
+	stop := make(chan struct{})
+	var c collect
+	r := w.runner(t.TempDir(), &c)
+	done := make(chan Summary)
+	go func() {
+		sum, _ := r.Run(context.Background(), stop, &blockingSource{})
+		done <- sum
+	}()
+	for w.fetches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	select {
+	case sum := <-done:
+		if sum.Done != 1 || !sum.Interrupted {
+			t.Errorf("summary %+v", sum)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after stop while the list blocked")
+	}
+}

@@ -87,6 +87,9 @@ func (b *Bar) Add(r Result, read int) {
 	b.bar.Increment()
 }
 
+// Write prints p above the bar.
+func (b *Bar) Write(p []byte) (int, error) { return b.p.Write(p) }
+
 // Close completes the bar and waits until it is drawn for the last time.
 func (b *Bar) Close() {
 	b.bar.SetTotal(-1, true)
