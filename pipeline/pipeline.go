@@ -1,0 +1,85 @@
+// Package pipeline runs one link through the whole way to a draft:
+// extract → engine → entry → render → self-check. Commands and the batch
+// runner share it, so a draft is made the same way everywhere.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/digest-tool/digest/extract"
+	"github.com/digest-tool/digest/prompt"
+	"github.com/digest-tool/digest/render"
+	"github.com/digest-tool/digest/store"
+)
+
+// Pipeline holds the parts a draft is made with.
+type Pipeline struct {
+	Extractor *extract.Extractor
+	Engine    prompt.Engine
+	Renderer  *render.Renderer
+	// IssueURL is the newsletter issue address pattern, with {date}.
+	IssueURL string
+	Now      func() time.Time
+	Tool     string // digest version, recorded in the sidecar
+	// Stage, when set, is told each stage as it starts ("fetching", ...).
+	Stage func(stage string)
+}
+
+// Draft asks the engine for the entry's fields, renders the entry and
+// checks the rendered markdown against the format. Nothing is written.
+func (p *Pipeline) Draft(ctx context.Context, a extract.Article, issueDate string) (store.Draft, []byte, error) {
+	p.stage("asking the " + engineName(p.Engine))
+	res, err := p.Engine.Generate(ctx, a)
+	if err != nil {
+		return store.Draft{}, nil, err
+	}
+	e := render.Entry{
+		Title:     res.Fields.Headline,
+		IssueDate: issueDate,
+		IssueURL:  strings.ReplaceAll(p.IssueURL, "{date}", issueDate),
+		URL:       a.URL,
+		Summary:   res.Fields.Summary,
+		Keywords:  res.Fields.Keywords,
+		Themes:    res.Fields.Themes,
+		Signals:   res.Fields.Signals,
+		Closest:   []render.Related{},
+	}
+	md, err := p.Renderer.Render(e)
+	if err != nil {
+		return store.Draft{}, nil, fmt.Errorf("render %s: %w", extract.Redact(a.URL), err)
+	}
+	if probs := render.Check(md, a.ID); len(probs) > 0 {
+		// The renderer and checker disagree: a bug, not the user's doing.
+		return store.Draft{}, nil, fmt.Errorf("render %s: the entry fails its own check: line %d: %s", extract.Redact(a.URL), probs[0].Line, probs[0].Msg)
+	}
+	d := store.Draft{
+		ID:       a.ID,
+		Entry:    e,
+		Article:  a,
+		Engine:   res.Engine,
+		Model:    res.Model,
+		Usage:    res.Usage,
+		InputCut: res.InputCut,
+		Cached:   res.Cached,
+		ToReview: res.ToReview,
+		Created:  p.Now().UTC(),
+		Tool:     p.Tool,
+	}
+	return d, md, nil
+}
+
+func (p *Pipeline) stage(s string) {
+	if p.Stage != nil {
+		p.Stage(s)
+	}
+}
+
+func engineName(e prompt.Engine) string {
+	if _, ok := e.(*prompt.Client); ok {
+		return "model"
+	}
+	return "offline engine"
+}
