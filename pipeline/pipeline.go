@@ -6,6 +6,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,6 +32,8 @@ type Pipeline struct {
 // Draft asks the engine for the entry's fields, renders the entry and
 // checks the rendered markdown against the format. Nothing is written.
 func (p *Pipeline) Draft(ctx context.Context, a extract.Article, issueDate string) (store.Draft, []byte, error) {
+	// Credentials in a link are never written to an entry or a sidecar.
+	a.URL, a.FinalURL = withoutUserinfo(a.URL), withoutUserinfo(a.FinalURL)
 	p.stage("asking the " + engineName(p.Engine))
 	res, err := p.Engine.Generate(ctx, a)
 	if err != nil {
@@ -75,6 +78,16 @@ func (p *Pipeline) stage(s string) {
 	if p.Stage != nil {
 		p.Stage(s)
 	}
+}
+
+// withoutUserinfo drops user:password@ from a URL.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 func engineName(e prompt.Engine) string {

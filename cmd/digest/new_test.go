@@ -354,3 +354,24 @@ func TestCheckSeed(t *testing.T) {
 		}
 	}
 }
+
+func TestNewNeverWritesCredentials(t *testing.T) {
+	ta := newTestApp(t)
+	pages := storyServer(t)
+	u := strings.Replace(pages.URL, "http://", "http://reader:hunter2secret@", 1) + "/story"
+	if code := ta.run("new", u); code != 0 {
+		t.Fatalf("exit %d: %s", code, ta.err)
+	}
+	ta.draft(t)
+	filepath.WalkDir(ta.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), "hunter2secret") {
+				t.Errorf("credentials written to %s", p)
+			}
+		}
+		return nil
+	})
+	if strings.Contains(ta.out.String()+ta.err.String(), "hunter2secret") {
+		t.Error("credentials printed")
+	}
+}
