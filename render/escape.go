@@ -46,8 +46,9 @@ func needsEscape(s string, i int, ctx textContext) bool {
 		// Headings, block quotes, list items and thematic breaks.
 		return ctx == blockStart && i == 0
 	case '.', ')':
-		// "1. " and "1) " start ordered lists.
-		return ctx == blockStart && i > 0 && leadingDigits(s) == i
+		// "1. " and "1) " start ordered lists. Looking back over the digits
+		// just before (not forward from the start) keeps escaping linear.
+		return ctx == blockStart && i > 0 && digitsBefore(s, i) == i
 	}
 	return false
 }
@@ -76,6 +77,15 @@ func isAlnum(c byte) bool {
 func leadingDigits(s string) int {
 	n := 0
 	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// digitsBefore is the number of ASCII digits right before s[i].
+func digitsBefore(s string, i int) int {
+	n := 0
+	for i-n > 0 && s[i-n-1] >= '0' && s[i-n-1] <= '9' {
 		n++
 	}
 	return n
