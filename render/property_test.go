@@ -209,9 +209,9 @@ const mutBytes = " \\|*_#-+.)([]<>&;:1\n\r\t`~!"
 // entries a little either draw a problem or are rendered back byte for byte.
 func TestCheckCleanIsCanonical(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	n := 20000
+	n := 8000
 	if testing.Short() {
-		n = 2000
+		n = 1000
 	}
 	clean := 0
 	for i := range n {

@@ -68,11 +68,11 @@ func Default() *Renderer {
 func (r *Renderer) Render(e Entry) ([]byte, error) {
 	n := Normalize(e)
 	if err := validate(n); err != nil {
-		return nil, fmt.Errorf("render entry %q: %w", n.Title, err)
+		return nil, fmt.Errorf("render entry %q: %w", clip(n.Title), err)
 	}
 	var buf bytes.Buffer
 	if err := r.tmpl.Execute(&buf, newView(n)); err != nil {
-		return nil, fmt.Errorf("render entry %q: %w", n.Title, err)
+		return nil, fmt.Errorf("render entry %q: %w", clip(n.Title), err)
 	}
 	return buf.Bytes(), nil
 }
