@@ -7,6 +7,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +45,17 @@ type Result struct {
 	Tokens  int     `json:"tokens"`
 	Cost    float64 `json:"cost,omitempty"` // USD, when prices are configured
 	Seconds float64 `json:"seconds"`
+
+	skip skipKind // why a skipped link was skipped, for the summary's counts
 }
+
+type skipKind uint8
+
+const (
+	skipExisting  skipKind = iota + 1 // already in drafts or entries
+	skipDuplicate                     // the same page as an earlier link
+	skipDone                          // done by the interrupted run resumed
+)
 
 // Made is what making one draft produced.
 type Made struct {
@@ -142,6 +153,14 @@ func (s *Summary) add(r Result) {
 		}
 	case Skipped:
 		s.Skipped++
+		switch r.skip {
+		case skipExisting:
+			s.SkippedExisting++
+		case skipDuplicate:
+			s.SkippedDuplicate++
+		case skipDone:
+			s.SkippedDone++
+		}
 	case Canceled:
 		s.Canceled++
 	}
@@ -186,7 +205,7 @@ func (r *Runner) Run(ctx context.Context, stop <-chan struct{}, src Source) (Sum
 		Runner:  r,
 		now:     now,
 		j:       j,
-		hosts:   newHostLimit(cmpOr(r.PerHost, 2)),
+		hosts:   newHostLimit(cmp.Or(r.PerHost, 2)),
 		seen:    map[[16]byte]int{},
 		halt:    make(chan struct{}),
 		jobs:    make(chan job),
@@ -222,7 +241,6 @@ func (r *Runner) Run(ctx context.Context, stop <-chan struct{}, src Source) (Sum
 		}
 	}
 	sum.Read = int(s.read.Load())
-	sum.SkippedExisting, sum.SkippedDuplicate, sum.SkippedDone = int(s.skipExisting.Load()), int(s.skipDup.Load()), int(s.skipDone.Load())
 	sum.Interrupted = s.stopped || sum.Canceled > 0
 	sum.Finished = now()
 	sum.Seconds = sum.Finished.Sub(started).Seconds()
@@ -249,8 +267,7 @@ type run struct {
 	mu   sync.Mutex
 	seen map[[16]byte]int // id -> the line that claimed it
 
-	read                            atomic.Int64
-	skipExisting, skipDup, skipDone atomic.Int64
+	read atomic.Int64
 
 	jobs    chan job
 	results chan Result
@@ -368,9 +385,8 @@ func (s *run) admit(link Link) (jb job, res Result, ok bool) {
 		res.Status, res.Error = Failed, oneLine(msg)
 		return job{}, res, false
 	}
-	skip := func(n *atomic.Int64, reason string) (job, Result, bool) {
-		n.Add(1)
-		res.Status, res.Reason = Skipped, reason
+	skip := func(k skipKind, reason string) (job, Result, bool) {
+		res.Status, res.Reason, res.skip = Skipped, reason, k
 		return job{}, res, false
 	}
 	if link.Err != nil {
@@ -384,19 +400,19 @@ func (s *run) admit(link Link) (jb job, res Result, ok bool) {
 	id, _ := parseID(extract.ID(canon))
 	res.ID = idHex(id)
 	if first, dup := s.claim(id, link.Line); dup {
-		return skip(&s.skipDup, duplicateReason(first))
+		return skip(skipDuplicate, duplicateReason(first))
 	}
 	if s.j.resumed {
 		if draft, ok := s.j.doneBefore(id); ok {
 			if where, ok := s.Exists(idHex(draft)); ok {
 				res.ID = idHex(draft)
-				return skip(&s.skipDone, "done before the interruption: "+where)
+				return skip(skipDone, "done before the interruption: "+where)
 			}
 		}
 	}
 	if !s.Force {
 		if where, ok := s.Exists(res.ID); ok {
-			return skip(&s.skipExisting, "already in the workspace: "+where+" (--force redoes it)")
+			return skip(skipExisting, existsReason(where))
 		}
 	}
 	issue := link.Issue
@@ -404,6 +420,10 @@ func (s *run) admit(link Link) (jb job, res Result, ok bool) {
 		issue = s.Issue
 	}
 	return job{link: link, id: id, host: u.Host, issue: issue}, res, true
+}
+
+func existsReason(where string) string {
+	return "already in the workspace: " + where + " (--force redoes it)"
 }
 
 func duplicateReason(firstLine int) string {
@@ -453,13 +473,11 @@ func (s *run) process(ctx context.Context, jb job) Result {
 			draftID = id
 			res.ID = art.ID
 			if first, dup := s.claim(id, jb.link.Line); dup {
-				s.skipDup.Add(1)
-				res.Status, res.Reason = Skipped, duplicateReason(first)+" (after redirects)"
+				res.Status, res.Reason, res.skip = Skipped, duplicateReason(first)+" (after redirects)", skipDuplicate
 				return finish()
 			}
 			if where, ok := s.Exists(art.ID); ok && !s.Force {
-				s.skipExisting.Add(1)
-				res.Status, res.Reason = Skipped, "already in the workspace: "+where+" (--force redoes it)"
+				res.Status, res.Reason, res.skip = Skipped, existsReason(where), skipExisting
 				return finish()
 			}
 		}
@@ -483,10 +501,3 @@ func idHex(id [16]byte) string { return fmt.Sprintf("%x", id[:]) }
 
 // oneLine folds a message onto one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func cmpOr(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
-}
