@@ -45,8 +45,16 @@ func (c *checker) add(i int, format string, args ...any) {
 	c.probs = append(c.probs, Problem{Line: i + 1, Msg: fmt.Sprintf(format, args...)})
 }
 
-// sections in their order.
+// The sections, in their order: a section's kind is its index here.
 var sectionNames = []string{headSummary, headKeywords, headThemes, headSignals, headClosest}
+
+const (
+	secSummary = iota
+	secKeywords
+	secThemes
+	secSignals
+	secClosest
+)
 
 // heading is a "## " line: its section (-1 when unknown) and whether its
 // body should be checked (not for repeats and unknowns).
@@ -84,13 +92,15 @@ func (c *checker) run() {
 			continue
 		}
 		switch h.kind {
-		case 0:
+		case secSummary:
 			c.summary(body)
-		case 1, 2:
-			c.list(body, h.kind == 1)
-		case 3:
+		case secKeywords:
+			c.list(body, "keyword")
+		case secThemes:
+			c.list(body, "theme")
+		case secSignals:
 			c.table(h.line, body)
-		case 4:
+		case secClosest:
 			c.closest(body)
 		}
 	}
@@ -189,8 +199,15 @@ func (c *checker) preamble(end int) {
 // gap reports got blank lines where want belong, on line i.
 func (c *checker) gap(i, got, want int, where string) {
 	if got != want {
-		c.add(min(i, len(c.lines)-1), "%d blank lines %s, want %d", got, where, want)
+		c.add(min(i, len(c.lines)-1), "%s %s, want %d", blankLines(got), where, want)
 	}
+}
+
+func blankLines(n int) string {
+	if n == 1 {
+		return "1 blank line"
+	}
+	return fmt.Sprintf("%d blank lines", n)
 }
 
 // region checks the blank lines of the section whose heading is on line h
@@ -212,7 +229,7 @@ func (c *checker) region(h, end int, last bool) []int {
 		case last && got == 0:
 			c.add(h, "the file must end with a newline after %s when the list is empty", name)
 		case last && got > 1:
-			c.add(h+2, "%d blank lines at the end of the file: it ends with %s and one newline", got-1, name)
+			c.add(h+2, "%s at the end of the file: it ends with %s and one newline", blankLines(got-1), name)
 		case !last:
 			c.gap(h+1, got, 1, "after "+name)
 		}
@@ -232,7 +249,7 @@ func (c *checker) region(h, end int, last bool) []int {
 	case trailing == 1:
 		c.add(final, "the file ends with a newline: it must end right after this line")
 	case trailing > 1:
-		c.add(final+1, "%d blank lines at the end of the file: it must end right after line %d", trailing, final+1)
+		c.add(final+1, "%s at the end of the file: it must end right after line %d", blankLines(trailing), final+1)
 	}
 	return body
 }
@@ -247,11 +264,7 @@ func (c *checker) summary(body []int) {
 	c.text(body[0], 0, c.lines[body[0]], blockStart)
 }
 
-func (c *checker) list(body []int, keywords bool) {
-	item := "theme"
-	if keywords {
-		item = "keyword"
-	}
+func (c *checker) list(body []int, item string) {
 	for _, i := range body {
 		raw, msg := parseBullet(c.lines[i])
 		if msg != "" {
@@ -329,7 +342,7 @@ func (c *checker) table(h int, body []int) {
 		got, _ := splitRow(c.lines[sep])
 		for k, s := range got {
 			if s.s != ":"+strings.Repeat("-", w[k]+1) {
-				c.add(sep, "separator of column %q must be \":\" and %d dashes (the widest cell, plus 2, minus the colon)", tableHeader[k], w[k]+1)
+				c.add(sep, "separator of column %q must be \":\" and %d dashes, as wide as the column", tableHeader[k], w[k]+1)
 				break
 			}
 		}

@@ -146,7 +146,7 @@ func TestCheck(t *testing.T) {
 		{"empty Closest with blank line", func(t *testing.T) []byte {
 			return edited(t, func(l []string) []string { return append(l[:39], "", "") })
 		},
-			[]string{`41: 1 blank lines at the end of the file`}},
+			[]string{`41: 1 blank line at the end of the file`}},
 		{"empty file", func(t *testing.T) []byte { return nil }, []string{
 			`1: expected the title line`,
 			`1: missing section "## Summary"`, `1: missing section "## Keywords"`, `1: missing section "## Themes"`,
