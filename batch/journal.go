@@ -30,8 +30,10 @@ import (
 // A run that has no "end" record was interrupted (Ctrl-C, a crash, a kill):
 // the next batch over the same list resumes it, skipping the links it
 // recorded done whose draft or entry still exists. A run that ended is
-// replaced by a fresh one. Terminal records are synced to disk before the
-// next link is reported, so a crash loses at most the links in flight.
+// replaced by a fresh one. Writes reach the kernel at once, so a killed
+// process loses nothing; done and failed records are also synced to disk
+// in the background, off the workers' path (a power cut may lose the last
+// few: their drafts, synced by the store, are still found).
 type journal struct {
 	path    string
 	run     string
@@ -40,6 +42,9 @@ type journal struct {
 
 	mu sync.Mutex
 	f  *os.File
+
+	kick   chan struct{} // asks the syncer for an fsync; holds at most one request
+	synced chan struct{} // closed when the syncer has ended
 }
 
 type record struct {
@@ -91,17 +96,25 @@ func openJournal(dir, list string, now time.Time) (*journal, error) {
 		f.Close()
 		return nil, err
 	}
+	first := record{State: recResume, Time: now, Run: j.run}
 	if j.run != "" && !ended {
 		j.resumed = true
-		return j, j.append(record{State: recResume, Time: now, Run: j.run}, true)
+	} else {
+		// The last run ended (or there was none): start afresh.
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+		j.run, j.done = now.UTC().Format("20060102T150405Z"), nil
+		first = record{State: recStart, Time: now, Run: j.run, List: list}
 	}
-	// The last run ended (or there was none): start afresh.
-	if err := f.Truncate(0); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("journal: %w", err)
+	j.kick, j.synced = make(chan struct{}, 1), make(chan struct{})
+	go j.syncer()
+	if err := j.append(first, true); err != nil {
+		j.close()
+		return nil, err
 	}
-	j.run, j.done = now.UTC().Format("20060102T150405Z"), nil
-	return j, j.append(record{State: recStart, Time: now, Run: j.run, List: list}, true)
+	return j, nil
 }
 
 // replay reads the journal, keeping the done links of its last run.
@@ -159,7 +172,7 @@ func (j *journal) doneBefore(id [16]byte) ([16]byte, bool) {
 	return d, ok
 }
 
-// append writes one record; sync makes it durable before returning.
+// append writes one record; sync asks for it to be synced to disk soon.
 func (j *journal) append(r record, sync bool) error {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -175,20 +188,36 @@ func (j *journal) append(r record, sync bool) error {
 		return fmt.Errorf("journal: %w", err)
 	}
 	if sync {
-		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("journal: %w", err)
+		select {
+		case j.kick <- struct{}{}:
+		default: // a sync is already asked for: it will cover this record
 		}
 	}
 	return nil
 }
 
+// syncer fsyncs the journal when asked, coalescing requests that come
+// while a sync runs.
+func (j *journal) syncer() {
+	defer close(j.synced)
+	for range j.kick {
+		j.f.Sync()
+	}
+}
+
+// close syncs what is left and closes the file.
 func (j *journal) close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
 		return nil
 	}
-	err := j.f.Close()
+	close(j.kick)
+	<-j.synced
+	err := j.f.Sync()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
 	j.f = nil
 	return err
 }
