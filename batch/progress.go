@@ -58,7 +58,7 @@ func NewBar(w io.Writer, total int, now func() time.Time) *Bar {
 		now = time.Now
 	}
 	b := &Bar{total: total, now: now, start: now()}
-	b.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(80), mpb.WithRefreshRate(150*time.Millisecond), mpb.ForceTTY())
+	b.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(80), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	b.bar = b.p.New(int64(total), mpb.BarStyle().Lbound("[").Rbound("]"),
 		mpb.PrependDecorators(decor.Any(b.counts, decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(decor.CountersNoUnit(" %d/%d"), decor.Any(b.rate, decor.WC{W: 10}), decor.Any(b.eta, decor.WC{W: 12})),
