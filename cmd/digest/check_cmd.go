@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/digest-tool/digest/extract"
 	"github.com/digest-tool/digest/render"
 	"github.com/digest-tool/digest/store"
 )
@@ -34,7 +33,7 @@ func runCheck(a *app, files []string) error {
 			bad++
 			continue
 		}
-		probs := render.Check(b, selfID(f, b))
+		probs := render.Check(b, selfID(f))
 		for _, p := range probs {
 			fmt.Fprintf(a.Stdout, "%s:%d: %s\n", f, p.Line, p.Msg)
 		}
@@ -49,16 +48,11 @@ func runCheck(a *app, files []string) error {
 	return nil
 }
 
-// selfID is the entry's own id: its file name when that is an id, else the
-// id of its article URL.
-func selfID(file string, b []byte) string {
+// selfID is the entry's own id when its file is named by it (drafts/<id>.md).
+// Otherwise Check recognises the entry in its Closest list by its title.
+func selfID(file string) string {
 	if base := strings.TrimSuffix(filepath.Base(file), ".md"); store.ValidID(base) {
 		return base
-	}
-	if e, err := render.Parse(b); err == nil {
-		if c, err := extract.Canonicalize(e.URL); err == nil {
-			return extract.ID(c)
-		}
 	}
 	return ""
 }

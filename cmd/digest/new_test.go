@@ -348,6 +348,9 @@ func TestCheckSeed(t *testing.T) {
 	if len(lines) < 5 {
 		t.Fatalf("want the repeated Closest lines reported, got %q", ta.out)
 	}
+	if !strings.Contains(ta.out.String(), "itself") {
+		t.Errorf("the seed's self lines are not reported: %q", ta.out)
+	}
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "../../testdata/seed-entry.md:") || !(strings.Contains(l, "3b96c74f728c6281fc7f1a045a5befc7") || strings.Contains(l, "itself")) {
 			t.Errorf("unexpected problem: %q", l)
