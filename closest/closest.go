@@ -79,8 +79,9 @@ type space interface {
 	add(r rep) error
 	// drop forgets the contribution of a slot that died.
 	drop(slot int)
-	// get returns the stored representation of a live slot.
-	get(slot int) rep
+	// get returns the stored representation of a live slot, if the space
+	// keeps one; if not, the index prepares the entry's text again.
+	get(slot int) (rep, bool)
 	// score writes the similarity of q to every slot into out (len = slots).
 	score(q rep, out []float32)
 	// refresh recomputes corpus statistics after many changes.
@@ -92,12 +93,8 @@ type space interface {
 
 // rep is one text's representation; each engine uses its own fields.
 type rep struct {
-	terms []termCount // lexical: distinct stemmed terms
-	vec   []int8      // embeddings: unit vector quantised by scale
+	terms []tf   // lexical: distinct terms, by increasing id
+	vec   []byte // embeddings: quantised vector, biased and padded (see quantize)
+	dim   int    // embeddings: dimensions before padding
 	scale float32
-}
-
-type termCount struct {
-	term string
-	n    uint32
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -697,4 +698,82 @@ func TestDecodeNeverPanics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAddAfterLoad: entries added to a loaded index answer as if the index
+// had been built with them from the start.
+func TestAddAfterLoad(t *testing.T) {
+	for name, e := range map[string]Engine{"lexical": NewLexical(), "embeddings": NewEmbeddings(&countingEmbedder{}, "bow")} {
+		t.Run(name, func(t *testing.T) {
+			// Enough entries over a small vocabulary that terms have long
+			// lists, which grow in place after loading.
+			docs := synthetic(60)
+			x := buildIndex(t, e, docs[:50])
+			if err := x.Save(); err != nil {
+				t.Fatal(err)
+			}
+			y, err := Open(x.path, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range docs[50:] {
+				if _, err := y.Add(context.Background(), d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			y.Remove(docs[7].ID)
+			docs = slices.Delete(docs, 7, 8)
+			// An update after loading, too.
+			docs[1].Entry.Summary = "something else entirely"
+			if _, err := y.Add(context.Background(), docs[1]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := y.Sync(context.Background(), docs); err != nil { // refreshes idf, as a fresh build has it
+				t.Fatal(err)
+			}
+			fresh := buildIndex(t, e, docs)
+			for _, d := range docs {
+				a, err := y.Closest(context.Background(), d, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := fresh.Closest(context.Background(), d, 0, 0)
+				if !sameMatches(a, b) {
+					t.Errorf("%s: after load and add %v, built at once %v", d.ID, a, b)
+				}
+			}
+			if err := y.Save(); err != nil {
+				t.Fatal(err)
+			}
+			z, err := Open(x.path, e)
+			if err != nil || z.Len() != len(docs) {
+				t.Fatalf("reopen: %v, Len %d", err, z.Len())
+			}
+			for _, d := range docs {
+				a, _ := z.Closest(context.Background(), d, 0, 0)
+				b, _ := fresh.Closest(context.Background(), d, 0, 0)
+				if !sameMatches(a, b) {
+					t.Errorf("%s: saved and reopened %v, built at once %v", d.ID, a, b)
+				}
+			}
+		})
+	}
+}
+
+// synthetic returns n entries of words drawn from a vocabulary of 40.
+func synthetic(n int) []Doc {
+	rng := rand.New(rand.NewPCG(5, 6))
+	vocab := strings.Fields(`reef coral ocean heat battery cell charge grid solar wind
+		model train data consent privacy zoom video cloud vendor market
+		bread yeast grain farm water river city transit rail road
+		chip fab wafer memory robot drone satellite orbit launch rocket`)
+	out := make([]Doc, n)
+	for i := range out {
+		var ws []string
+		for range 12 + rng.IntN(12) {
+			ws = append(ws, vocab[rng.IntN(len(vocab))])
+		}
+		out[i] = Doc{ID: fmt.Sprintf("s%03d", i), Entry: entry(ws[0]+" "+ws[1], strings.Join(ws[2:], " "), "", "")}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package closest
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -20,9 +21,12 @@ type Embedder interface {
 // model is not used, and vectors already in the index are never asked for
 // again while the entry's text is unchanged.
 //
-// Vectors are normalised and stored as int8 with one float32 scale each, a
-// quarter of float32's size; a query is an exact, exhaustive dot product
-// over all of them, split across the CPUs.
+// Vectors are normalised and quantised to 7 bits (-63..63, one byte) with
+// one float32 scale each, a quarter of float32's size; the cosine error this
+// adds is about 0.001. A query is an exact, exhaustive dot product over all
+// of them, split across the CPUs, with four products per 64-bit multiply
+// (see dotPacked): 100,000 vectors of 256 dimensions take a few
+// milliseconds.
 func NewEmbeddings(e Embedder, model string) Engine { return embeddings{e, model} }
 
 type embeddings struct {
@@ -35,18 +39,30 @@ func (m embeddings) Model() string     { return m.model }
 func (embeddings) DefaultMin() float64 { return 0.3 }
 func (m embeddings) newSpace() space   { return &embSpace{e: m.e} }
 
-// maxDim bounds the dimensions a file may claim.
-const maxDim = 1 << 16
+const (
+	// maxDim bounds the dimensions a file may claim.
+	maxDim = 1 << 16
+	// levels is the largest quantised magnitude; bias shifts -levels..levels
+	// to 1..127, the unsigned form dotPacked needs.
+	levels = 63
+	bias   = 64
+	// blockVecs vectors share one allocation, so adding a vector never
+	// copies the others.
+	blockVecs = 1024
+	// embedBatch is how many texts go into one Embed call.
+	embedBatch = 64
+	// parallelMin is the number of slots below which a query runs on one CPU.
+	parallelMin = 8192
+)
 
 type embSpace struct {
 	e      Embedder
 	dim    int       // 0 until the first vector
-	vecs   []int8    // slot × dim
-	scales []float32 // slot → scale; 0 once dead
+	stride int       // dim rounded up to a multiple of 8; the padding holds bias (zero)
+	blocks [][]byte  // blockVecs vectors each, stride biased bytes a vector
+	sums   []int32   // slot → sum of its biased bytes, to take the bias out of a dot product
+	scales []float32 // slot → 1/length of its quantised vector; 0 once dead
 }
-
-// embedBatch is how many texts go into one Embed call.
-const embedBatch = 64
 
 func (s *embSpace) batch() int { return embedBatch }
 
@@ -75,15 +91,18 @@ func (s *embSpace) prepare(ctx context.Context, texts []string) ([]rep, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embedding %d: %w", i, err)
 		}
-		out[i] = rep{vec: q, scale: scale}
+		out[i] = rep{vec: q, dim: len(v), scale: scale}
 	}
 	return out, nil
 }
 
-// quantize maps v to int8 so that the largest component is ±127, and
-// returns the scale that gives the int8 vector unit length: the cosine of two
-// quantised vectors is then scale × scale × their integer dot product.
-func quantize(v []float32) ([]int8, float32, error) {
+func strideOf(dim int) int { return (dim + 7) &^ 7 }
+
+// quantize maps v to -levels..levels, largest component at ±levels, stored
+// biased (1..127) and padded with bias to a multiple of 8 bytes. The scale
+// gives the quantised vector unit length: the cosine of two quantised
+// vectors is scale × scale × their integer dot product.
+func quantize(v []float32) ([]byte, float32, error) {
 	var top float64
 	for _, x := range v {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
@@ -91,105 +110,144 @@ func quantize(v []float32) ([]int8, float32, error) {
 		}
 		top = max(top, math.Abs(float64(x)))
 	}
-	q := make([]int8, len(v))
+	q := make([]byte, strideOf(len(v)))
+	for i := range q {
+		q[i] = bias
+	}
 	if top == 0 {
 		return q, 0, nil // scores 0 with everything
 	}
 	var ss float64
 	for i, x := range v {
-		q[i] = int8(math.Round(float64(x) / top * 127))
-		ss += float64(q[i]) * float64(q[i])
+		c := math.Round(float64(x) / top * levels)
+		q[i] = byte(int(c) + bias)
+		ss += c * c
 	}
 	return q, float32(1 / math.Sqrt(ss)), nil
 }
 
 func (s *embSpace) add(r rep) error {
 	if s.dim == 0 {
-		s.dim = len(r.vec)
+		s.dim, s.stride = r.dim, strideOf(r.dim)
 	}
-	if len(r.vec) != s.dim {
-		return fmt.Errorf("embedding has %d dimensions, the index %d", len(r.vec), s.dim)
+	if r.dim != s.dim {
+		return fmt.Errorf("embedding has %d dimensions, the index %d", r.dim, s.dim)
 	}
-	s.vecs = append(s.vecs, r.vec...)
+	slot := len(s.scales)
+	if slot%blockVecs == 0 {
+		s.blocks = append(s.blocks, make([]byte, 0, blockVecs*s.stride))
+	}
+	b := &s.blocks[slot/blockVecs]
+	*b = append(*b, r.vec...)
+	s.sums = append(s.sums, byteSum(r.vec))
 	s.scales = append(s.scales, r.scale)
 	return nil
 }
 
+func byteSum(b []byte) int32 {
+	var n int32
+	for _, c := range b {
+		n += int32(c)
+	}
+	return n
+}
+
+func (s *embSpace) vec(slot int) []byte {
+	off := (slot % blockVecs) * s.stride
+	return s.blocks[slot/blockVecs][off : off+s.stride]
+}
+
 func (s *embSpace) drop(slot int) { s.scales[slot] = 0 }
 
-func (s *embSpace) get(slot int) rep {
-	return rep{vec: s.vecs[slot*s.dim : (slot+1)*s.dim], scale: s.scales[slot]}
+func (s *embSpace) get(slot int) (rep, bool) {
+	return rep{vec: s.vec(slot), dim: s.dim, scale: s.scales[slot]}, true
 }
 
 func (s *embSpace) refresh(int) {}
 
-// parallelMin is the number of slots below which a query runs on one CPU.
-const parallelMin = 8192
-
 func (s *embSpace) score(q rep, out []float32) {
-	n, dim := len(s.scales), s.dim
-	if len(q.vec) != dim || q.scale == 0 {
+	n := len(s.scales)
+	if q.dim != s.dim || q.scale == 0 {
 		clear(out)
 		return
 	}
-	run := func(lo, hi int) {
-		for slot := lo; slot < hi; slot++ {
-			sc := s.scales[slot]
-			if sc == 0 {
-				out[slot] = 0
-				continue
+	packed := pack(q.vec)
+	// Σ(a-bias)(b-bias) = Σab - bias·Σa - bias·Σb + bias²·stride
+	offset := int64(bias*bias*s.stride) - bias*int64(byteSum(q.vec))
+	run := func(lo, hi int) { // blocks
+		for bi := lo; bi < hi; bi++ {
+			b := s.blocks[bi]
+			base := bi * blockVecs
+			for j := 0; j*s.stride < len(b); j++ {
+				slot := base + j
+				sc := s.scales[slot]
+				if sc == 0 {
+					out[slot] = 0
+					continue
+				}
+				dot := int64(dotPacked(packed, b[j*s.stride:(j+1)*s.stride])) - bias*int64(s.sums[slot]) + offset
+				out[slot] = q.scale * sc * float32(dot)
 			}
-			out[slot] = q.scale * sc * float32(dot8(q.vec, s.vecs[slot*dim:slot*dim+dim]))
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if n < parallelMin || workers == 1 {
-		run(0, n)
+	workers := min(runtime.GOMAXPROCS(0), len(s.blocks))
+	if n < parallelMin || workers <= 1 {
+		run(0, len(s.blocks))
 		return
 	}
 	var wg sync.WaitGroup
-	per := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += per {
-		hi := min(lo+per, n)
-		wg.Go(func() { run(lo, hi) })
+	per := (len(s.blocks) + workers - 1) / workers
+	for lo := 0; lo < len(s.blocks); lo += per {
+		wg.Go(func() { run(lo, min(lo+per, len(s.blocks))) })
 	}
 	wg.Wait()
 }
 
-// dot8 is the dot product of two int8 vectors of the same length, four
-// lanes at a time.
-func dot8(a, b []int8) int32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 int32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += int32(a[i]) * int32(b[i])
-		s1 += int32(a[i+1]) * int32(b[i+1])
-		s2 += int32(a[i+2]) * int32(b[i+2])
-		s3 += int32(a[i+3]) * int32(b[i+3])
+// lanes keeps bytes 0, 2, 4 and 6 of a word, each in a 16-bit lane.
+const lanes = 0x00FF00FF00FF00FF
+
+// pack lays out a biased query vector for dotPacked: for each 8 bytes, two
+// words holding bytes 6, 4, 2, 0 and 7, 5, 3, 1 in 16-bit lanes, low to high.
+func pack(q []byte) []uint64 {
+	out := make([]uint64, 0, len(q)/4)
+	for i := 0; i < len(q); i += 8 {
+		c := q[i : i+8]
+		out = append(out,
+			uint64(c[6])|uint64(c[4])<<16|uint64(c[2])<<32|uint64(c[0])<<48,
+			uint64(c[7])|uint64(c[5])<<16|uint64(c[3])<<32|uint64(c[1])<<48)
 	}
-	for ; i < len(a); i++ {
-		s0 += int32(a[i]) * int32(b[i])
+	return out
+}
+
+// dotPacked is Σ a[i]·b[i] over biased vectors (bytes 1..127), with a
+// packed by pack. Multiplying a word of four 16-bit lanes a0..a3 (b's
+// bytes 0, 2, 4, 6) by one holding q's matching bytes in reverse order puts
+// a0q0 + a1q1 + a2q2 + a3q3 in the top 16 bits: each product is below 2^14,
+// so no lane carries into the next, and the sum of four is below 2^16.
+// Four products cost one multiply: Go has no SIMD, this is the next best.
+func dotPacked(a []uint64, b []byte) uint64 {
+	var s0, s1 uint64
+	for len(a) >= 2 && len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		s0 += ((x & lanes) * a[0]) >> 48
+		s1 += ((x >> 8 & lanes) * a[1]) >> 48
+		a, b = a[2:], b[8:]
 	}
-	return s0 + s1 + s2 + s3
+	return s0 + s1
 }
 
 // The embeddings section of the file:
 //
 //	dim       uvarint      dimensions (0 when there are no entries)
 //	n ×       float32      scale
-//	n × dim   int8         the quantised vectors
+//	n × dim   byte         the quantised vectors, biased: value + 64, 1..127
 func (s *embSpace) write(w *writer, keep []int) {
 	w.uvarint(uint64(s.dim))
 	for _, slot := range keep {
 		w.f32(s.scales[slot])
 	}
-	buf := make([]byte, s.dim)
 	for _, slot := range keep {
-		for i, c := range s.vecs[slot*s.dim : (slot+1)*s.dim] {
-			buf[i] = byte(c)
-		}
-		w.bytes(buf)
+		w.bytes(s.vec(slot)[:s.dim])
 	}
 }
 
@@ -204,21 +262,37 @@ func (s *embSpace) read(r *reader, n int) error {
 	if r.err != nil {
 		return r.err
 	}
-	s.dim = int(dim)
-	s.scales = make([]float32, n)
+	s.dim, s.stride = int(dim), strideOf(int(dim))
+	s.scales = make([]float32, n, n+n/8+16)
 	for i := range s.scales {
 		s.scales[i] = r.f32()
-		if x := float64(s.scales[i]); math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
-			r.fail("entry %d: bad scale", i)
+		if x := float64(s.scales[i]); math.IsNaN(x) || math.IsInf(x, 0) || x < 0 || x > 1 {
+			return fmt.Errorf("entry %d: bad scale", i)
 		}
 	}
-	b := r.next(n * s.dim)
-	if r.err != nil {
-		return r.err
-	}
-	s.vecs = make([]int8, len(b))
-	for i, c := range b {
-		s.vecs[i] = int8(c)
+	s.sums = make([]int32, n, cap(s.scales))
+	s.blocks = make([][]byte, 0, (n+blockVecs-1)/blockVecs)
+	for slot := range n {
+		if slot%blockVecs == 0 {
+			s.blocks = append(s.blocks, make([]byte, 0, blockVecs*s.stride))
+		}
+		src := r.next(s.dim)
+		if r.err != nil {
+			return r.err
+		}
+		b := &s.blocks[len(s.blocks)-1]
+		start := len(*b)
+		*b = append(*b, src...)
+		for range s.stride - s.dim {
+			*b = append(*b, bias)
+		}
+		v := (*b)[start:]
+		for _, c := range v {
+			if c < bias-levels || c > bias+levels {
+				return fmt.Errorf("entry %d: value %d out of range", slot, int(c)-bias)
+			}
+		}
+		s.sums[slot] = byteSum(v)
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func Open(path string, e Engine) (*Index, error) {
 	}
 	if err := x.decode(data); err != nil {
 		x = newIndex(path, e)
-		x.stale = fmt.Errorf("index %s: %w; it is rebuilt", path, err)
+		x.stale = fmt.Errorf("index %s: %w; discarded", path, err)
 		x.changed = true
 		return x, nil
 	}
@@ -241,9 +241,11 @@ func (x *Index) Closest(ctx context.Context, d Doc, k int, minScore float64) ([]
 	}
 	text := Text(d.Entry)
 	var q rep
+	stored := false
 	if s, ok := x.slots[d.ID]; ok && x.recs[s].hash == hash64(text) {
-		q = x.sp.get(s)
-	} else {
+		q, stored = x.sp.get(s)
+	}
+	if !stored {
 		reps, err := x.sp.prepare(ctx, []string{text})
 		if err != nil {
 			return nil, fmt.Errorf("closest %s: %w", d.ID, err)

@@ -2,22 +2,23 @@ package closest
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // NewLexical returns the local engine: TF-IDF cosine similarity over
 // stemmed, stopword-filtered terms, with no network.
 //
-// A term weighs (1 + ln tf) × idf, idf = 1 + ln((1+N)/(1+df)). The index
-// keeps raw term counts and document frequencies, so adding an entry touches
-// only its own terms; idf and the entries' norms are recomputed from those
-// counts when the index is loaded, after Sync, and once a twentieth of the
-// entries changed. In between, idf lags by at most that twentieth, which
-// moves scores a little and the order of a Closest list rarely.
-// Queries walk an inverted index, so they touch only entries sharing a term.
+// A term weighs (1 + ln tf) × idf, idf = 1 + ln((1+N)/(1+df)). The index is
+// an inverted one: per term, the entries holding it and how often. Adding an
+// entry appends to its own terms' lists and nothing else; idf, document
+// frequencies and the entries' norms are recomputed from the lists when the
+// index is loaded, after Sync, and once a twentieth of the entries changed.
+// In between they lag by at most that twentieth, which moves scores a little
+// and the order of a Closest list rarely. A query walks the lists of its own
+// terms only.
 func NewLexical() Engine { return lexical{} }
 
 type lexical struct{}
@@ -27,29 +28,34 @@ func (lexical) Model() string       { return "" }
 func (lexical) DefaultMin() float64 { return 0.1 }
 func (lexical) newSpace() space     { return &lexSpace{ids: map[string]uint32{}} }
 
-// lexSpace is the lexical engine's store: per slot its distinct terms and
-// norm, per term its document frequency, idf and postings.
+// lexSpace is the lexical engine's store.
 type lexSpace struct {
 	ids   map[string]uint32 // term → term id
 	words []string          // term id → term
-	df    []uint32          // live entries holding the term
-	idf   []float32         // as of the last refresh
-	post  []postings        // term id → slots holding it, in slot order, dead ones too
-	docs  [][]tf            // slot → terms by id; nil once dead
-	norm  []float32         // slot → norm of its weight vector; 0 once dead
-	n     int               // live entries at the last refresh
+	// post lists the slots holding each term, in slot order, dead ones
+	// too, each posting packed as slot<<8 | count: four bytes a posting.
+	post [][]uint32
+	df   []uint32  // live slots holding each term, as of the last refresh
+	idf  []float32 // as of the last refresh
+	norm []float32 // slot → length of its weight vector
+	live []bool    // slot → not dropped
+	n    int       // live slots at the last refresh
+
+	// Tokenising: word → term id (-1 for a stopword), so each word is
+	// stemmed and looked up once; and per-term counts for the text at hand.
+	cache  map[string]int32
+	counts []uint32
 }
 
-type tf struct{ term, n uint32 }
-
-// postings are kept as two arrays: 5 bytes a posting instead of 8.
-type postings struct {
-	slot []uint32
-	n    []uint8
-}
-
-// maxTF caps a term's count in one entry; past it, more repeats say nothing.
-const maxTF = 255
+const (
+	// maxTF caps a term's count in one entry; past it, more repeats say nothing.
+	maxTF = 255
+	// maxSlots is what a posting's 24 bits of slot can address; slots are
+	// renumbered from 0 each time the index is loaded.
+	maxSlots = 1 << 24
+	// maxCache bounds the word cache; words past it are stemmed each time.
+	maxCache = 1 << 18
+)
 
 // ltf is 1 + ln(n), the damped weight of a term seen n times.
 var ltf = func() (t [maxTF + 1]float32) {
@@ -63,20 +69,50 @@ func idfOf(n int, df uint32) float32 {
 	return float32(1 + math.Log(float64(1+n)/float64(1+df)))
 }
 
+// headroom is the capacity given to slices built when loading, so that the
+// first entries added after do not copy them.
+func headroom(n int) int { return n + n/8 + 16 }
+
 func (s *lexSpace) batch() int { return 4096 }
 
+// prepare tokenises texts. Unlike the embeddings', it changes the space:
+// new terms are given ids, which stay unused (and are not saved) unless an
+// entry holding them is added.
 func (s *lexSpace) prepare(_ context.Context, texts []string) ([]rep, error) {
+	if s.cache == nil {
+		s.cache = make(map[string]int32)
+	}
 	out := make([]rep, len(texts))
-	counts := map[string]uint32{}
+	var seen []uint32
+	buf := make([]byte, 0, 64)
 	for i, text := range texts {
-		clear(counts)
-		terms(text, func(t string) { counts[t]++ })
-		r := make([]termCount, 0, len(counts))
-		for t, n := range counts {
-			r = append(r, termCount{t, min(n, maxTF)})
+		seen = seen[:0]
+		words(text, buf, func(w []byte) {
+			id, ok := s.cache[string(w)]
+			if !ok {
+				word := string(w)
+				id = -1
+				if !stopwords[word] {
+					id = int32(s.intern(stem(word)))
+				}
+				if len(s.cache) < maxCache {
+					s.cache[word] = id
+				}
+			}
+			if id < 0 {
+				return
+			}
+			if s.counts[id] == 0 {
+				seen = append(seen, uint32(id))
+			}
+			s.counts[id]++
+		})
+		slices.Sort(seen)
+		r := make([]tf, len(seen))
+		for j, t := range seen {
+			r[j] = tf{t, min(s.counts[t], maxTF)}
+			s.counts[t] = 0
 		}
-		// A fixed order makes the float sums, and so the scores, repeatable.
-		slices.SortFunc(r, func(a, b termCount) int { return strings.Compare(a.term, b.term) })
 		out[i].terms = r
 	}
 	return out, nil
@@ -88,76 +124,52 @@ func (s *lexSpace) intern(t string) uint32 {
 		id = uint32(len(s.words))
 		s.ids[t] = id
 		s.words = append(s.words, t)
+		s.post = append(s.post, nil)
 		s.df = append(s.df, 0)
 		s.idf = append(s.idf, idfOf(s.n+1, 1))
-		s.post = append(s.post, postings{})
+		s.counts = append(s.counts, 0)
 	}
 	return id
 }
 
-func (s *lexSpace) add(r rep) error {
-	slot := uint32(len(s.docs))
-	d := make([]tf, len(r.terms))
-	for i, t := range r.terms {
-		d[i] = tf{s.intern(t.term), min(t.n, maxTF)}
-	}
-	slices.SortFunc(d, func(a, b tf) int { return int(a.term) - int(b.term) })
-	for _, t := range d {
-		s.df[t.term]++
-		p := &s.post[t.term]
-		p.slot = append(p.slot, slot)
-		p.n = append(p.n, uint8(t.n))
-	}
-	s.docs = append(s.docs, d)
-	s.norm = append(s.norm, s.docNorm(d))
-	return nil
-}
+// tf is a term id and its count in one text.
+type tf struct{ term, n uint32 }
 
-func (s *lexSpace) docNorm(d []tf) float32 {
+func (s *lexSpace) add(r rep) error {
+	slot := len(s.norm)
+	if slot >= maxSlots {
+		return fmt.Errorf("more than %d entries added at once", maxSlots)
+	}
 	var sum float64
-	for _, t := range d {
+	for _, t := range r.terms {
+		s.post[t.term] = append(s.post[t.term], uint32(slot)<<8|t.n)
+		s.df[t.term]++
 		w := float64(ltf[t.n] * s.idf[t.term])
 		sum += w * w
 	}
-	return float32(math.Sqrt(sum))
+	s.norm = append(s.norm, float32(math.Sqrt(sum)))
+	s.live = append(s.live, true)
+	return nil
 }
 
-func (s *lexSpace) drop(slot int) {
-	for _, t := range s.docs[slot] {
-		s.df[t.term]--
-	}
-	s.docs[slot] = nil
-	s.norm[slot] = 0
-}
+// drop only marks the slot: its postings stay, skipped by queries, until
+// the file is written; df catches up at the next refresh.
+func (s *lexSpace) drop(slot int) { s.live[slot] = false }
 
-func (s *lexSpace) get(slot int) rep {
-	d := s.docs[slot]
-	r := make([]termCount, len(d))
-	for i, t := range d {
-		r[i] = termCount{s.words[t.term], t.n}
-	}
-	return rep{terms: r}
-}
+// get cannot rebuild an entry's terms from the inverted lists; the index
+// tokenises its text again instead, which costs about as much.
+func (s *lexSpace) get(int) (rep, bool) { return rep{}, false }
 
 func (s *lexSpace) score(q rep, out []float32) {
 	var qn float64
 	for _, t := range q.terms {
-		id, ok := s.ids[t.term]
-		idf := idfOf(s.n, 0)
-		if ok {
-			idf = s.idf[id]
-		}
-		w := ltf[min(t.n, maxTF)] * idf
+		idf := s.idf[t.term]
+		w := ltf[t.n] * idf
 		qn += float64(w) * float64(w)
-		if !ok {
-			continue
-		}
-		// The entry's weight is ltf × idf too; idf is common to the posting list.
+		// The entry's weight is ltf × idf too; idf is common to the list.
 		wq := w * idf
-		p := s.post[id]
-		ns := p.n[:len(p.slot)]
-		for i, slot := range p.slot {
-			out[slot] += wq * ltf[ns[i]]
+		for _, p := range s.post[t.term] {
+			out[p>>8] += wq * ltf[p&0xff]
 		}
 	}
 	if qn == 0 {
@@ -169,7 +181,7 @@ func (s *lexSpace) score(q rep, out []float32) {
 		if v == 0 {
 			continue
 		}
-		if dn := s.norm[slot]; dn > 0 {
+		if dn := s.norm[slot]; dn > 0 && s.live[slot] {
 			out[slot] = v * inv / dn
 		} else {
 			out[slot] = 0
@@ -177,15 +189,30 @@ func (s *lexSpace) score(q rep, out []float32) {
 	}
 }
 
+// refresh recounts df over live slots, then idf, then every norm, one
+// term's list at a time.
 func (s *lexSpace) refresh(live int) {
 	s.n = live
-	for t := range s.idf {
-		s.idf[t] = idfOf(live, s.df[t])
-	}
-	for slot, d := range s.docs {
-		if d != nil {
-			s.norm[slot] = s.docNorm(d)
+	for t, ps := range s.post {
+		df := uint32(0)
+		for _, p := range ps {
+			if s.live[p>>8] {
+				df++
+			}
 		}
+		s.df[t] = df
+		s.idf[t] = idfOf(live, df)
+	}
+	sums := make([]float64, len(s.norm))
+	for t, ps := range s.post {
+		idf := s.idf[t]
+		for _, p := range ps {
+			w := float64(ltf[p&0xff] * idf)
+			sums[p>>8] += w * w
+		}
+	}
+	for slot, sum := range sums {
+		s.norm[slot] = float32(math.Sqrt(sum))
 	}
 }
 
@@ -194,51 +221,70 @@ func (s *lexSpace) refresh(live int) {
 //	terms     uvarint      terms used by the entries
 //	terms ×   uvarint      each term's length
 //	blob      string       the terms, concatenated
-//	pairs     uvarint      term-count pairs over all entries
-//	n ×       count uvarint, then count × (term id delta uvarint, tf uvarint),
-//	          term ids increasing; the first delta is the id itself
+//	postings  uvarint      postings over all terms
+//	terms ×   count uvarint, then count × (entry delta uvarint, tf byte):
+//	          the entries holding the term, by increasing number (the first
+//	          delta is the number itself, the rest at least 1), and how many
+//	          times (1..255)
 func (s *lexSpace) write(w *writer, keep []int) {
-	// Terms no live entry uses are dropped and the rest renumbered in order,
-	// which keeps each entry's terms sorted.
-	renum := make([]uint32, len(s.words))
-	used, blob, pairs := 0, 0, 0
-	for t, df := range s.df {
-		if df > 0 {
-			renum[t] = uint32(used)
+	// Entries are renumbered in the order kept; terms no kept entry holds
+	// are dropped.
+	renum := make([]int32, len(s.norm))
+	for i := range renum {
+		renum[i] = -1
+	}
+	for i, slot := range keep {
+		renum[slot] = int32(i)
+	}
+	df := make([]int, len(s.post))
+	used, blob, total := 0, 0, 0
+	for t, ps := range s.post {
+		for _, p := range ps {
+			if renum[p>>8] >= 0 {
+				df[t]++
+			}
+		}
+		if df[t] > 0 {
 			used++
 			blob += len(s.words[t])
+			total += df[t]
 		}
 	}
-	for _, slot := range keep {
-		pairs += len(s.docs[slot])
-	}
 	w.uvarint(uint64(used))
-	for t, df := range s.df {
-		if df > 0 {
+	for t := range s.post {
+		if df[t] > 0 {
 			w.uvarint(uint64(len(s.words[t])))
 		}
 	}
 	w.uvarint(uint64(blob))
-	for t, df := range s.df {
-		if df > 0 {
+	for t := range s.post {
+		if df[t] > 0 {
 			w.bytes([]byte(s.words[t]))
 		}
 	}
-	w.uvarint(uint64(pairs))
-	for _, slot := range keep {
-		d := s.docs[slot]
-		w.uvarint(uint64(len(d)))
-		prev := uint32(0)
-		for _, t := range d {
-			id := renum[t.term]
-			w.uvarint(uint64(id - prev))
-			w.uvarint(uint64(t.n))
-			prev = id
+	w.uvarint(uint64(total))
+	var enc []byte
+	for t, ps := range s.post {
+		if df[t] == 0 {
+			continue
 		}
+		enc = binary.AppendUvarint(enc[:0], uint64(df[t]))
+		prev := int32(0)
+		for _, p := range ps {
+			if e := renum[p>>8]; e >= 0 {
+				enc = binary.AppendUvarint(enc, uint64(e-prev))
+				enc = append(enc, byte(p))
+				prev = e
+			}
+		}
+		w.bytes(enc)
 	}
 }
 
 func (s *lexSpace) read(r *reader, n int) error {
+	if n >= maxSlots {
+		return fmt.Errorf("%d entries, at most %d", n, maxSlots-1)
+	}
 	nt := r.count(1)
 	lens := make([]int, nt)
 	total := 0
@@ -254,8 +300,8 @@ func (s *lexSpace) read(r *reader, n int) error {
 	if r.err != nil {
 		return r.err
 	}
-	s.ids = make(map[string]uint32, nt)
-	s.words = make([]string, nt)
+	s.ids = make(map[string]uint32, headroom(nt))
+	s.words = make([]string, nt, headroom(nt))
 	off := 0
 	for i, l := range lens {
 		w := blob[off : off+l]
@@ -267,58 +313,45 @@ func (s *lexSpace) read(r *reader, n int) error {
 		s.words[i] = w
 	}
 
-	arena := make([]tf, pairs)
-	s.docs = make([][]tf, n)
-	s.df = make([]uint32, nt)
-	used := 0
-	for slot := range s.docs {
+	// The lists, carved from one arena with room to grow.
+	arena := make([]uint32, headroom(pairs)+nt)
+	s.post = make([][]uint32, nt, headroom(nt))
+	used, off := 0, 0
+	for t := range s.post {
 		c := r.count(2)
-		if c > pairs-used {
-			r.fail("more term pairs than announced")
+		if r.err == nil && (c == 0 || c > pairs-used) {
+			r.fail("term %d: bad list length", t)
 		}
 		if r.err != nil {
 			return r.err
 		}
-		d := arena[used : used+c : used+c]
-		used += c
-		prev := uint32(0)
-		for i := range d {
-			delta, cnt := r.uvarint(), r.uvarint()
-			id := uint64(prev) + delta
-			if r.err == nil && ((i > 0 && delta == 0) || id >= uint64(nt) || cnt == 0 || cnt > maxTF) {
-				r.fail("entry %d: bad term pair", slot)
+		b := r.b[r.off:]
+		end := off + c + c/8 + 1
+		list := arena[off:off:end]
+		off, used = end, used+c
+		slot := uint64(0)
+		for i := range c {
+			d, k := binary.Uvarint(b)
+			if k <= 0 || k >= len(b) || (i > 0 && d == 0) || d >= uint64(n) || slot+d >= uint64(n) || b[k] == 0 {
+				return fmt.Errorf("term %d: bad list", t)
 			}
-			if r.err != nil {
-				return r.err
-			}
-			prev = uint32(id)
-			d[i] = tf{prev, uint32(cnt)}
-			s.df[prev]++
+			slot += d
+			list = append(list, uint32(slot)<<8|uint32(b[k]))
+			b = b[k+1:]
 		}
-		s.docs[slot] = d
+		r.off = len(r.b) - len(b)
+		s.post[t] = list
 	}
 	if used != pairs {
-		return fmt.Errorf("%d term pairs announced, %d read", pairs, used)
+		return fmt.Errorf("%d postings announced, %d read", pairs, used)
 	}
-
-	// Postings in slot order, carved from two arenas.
-	slotArena := make([]uint32, pairs)
-	nArena := make([]uint8, pairs)
-	s.post = make([]postings, nt)
-	off = 0
-	for t, df := range s.df {
-		end := off + int(df)
-		s.post[t] = postings{slot: slotArena[off:off:end], n: nArena[off:off:end]}
-		off = end
+	s.df = make([]uint32, nt, headroom(nt))
+	s.idf = make([]float32, nt, headroom(nt))
+	s.counts = make([]uint32, nt, headroom(nt))
+	s.norm = make([]float32, n, headroom(n))
+	s.live = make([]bool, n, headroom(n))
+	for i := range s.live {
+		s.live[i] = true
 	}
-	for slot, d := range s.docs {
-		for _, t := range d {
-			p := &s.post[t.term]
-			p.slot = append(p.slot, uint32(slot))
-			p.n = append(p.n, uint8(t.n))
-		}
-	}
-	s.idf = make([]float32, nt)
-	s.norm = make([]float32, n)
 	return nil
 }

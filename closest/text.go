@@ -40,27 +40,54 @@ func Text(e render.Entry) string {
 // terms splits text into lower-case words, drops stopwords and one-letter
 // words, and stems the rest. "Zoom's AI-powered tools" → zoom, ai, power, tool.
 func terms(text string, emit func(string)) {
-	start := -1
+	words(text, nil, func(w []byte) {
+		if !stopwords[string(w)] {
+			emit(stem(string(w)))
+		}
+	})
+}
+
+// words calls emit with each word of text of two letters or more, in lower
+// case: runs of letters and digits. The slice emit gets is reused (buf is
+// its first backing array).
+func words(text string, buf []byte, emit func([]byte)) {
+	start, ascii := -1, true
 	flush := func(end int) {
 		if start < 0 {
 			return
 		}
 		w := text[start:end]
 		start = -1
-		if len(w) < 2 && (len(w) == 0 || w[0] < 0x80) {
+		if len(w) < 2 && ascii {
 			return
 		}
-		w = strings.ToLower(w)
-		if stopwords[w] {
-			return
+		buf = buf[:0]
+		if ascii {
+			for i := 0; i < len(w); i++ {
+				c := w[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+			}
+		} else {
+			buf = append(buf, strings.ToLower(w)...)
 		}
-		emit(stem(w))
+		emit(buf)
 	}
 	for i, r := range text {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if r < 0x80 {
+			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+				if start < 0 {
+					start, ascii = i, true
+				}
+				continue
+			}
+		} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			if start < 0 {
 				start = i
 			}
+			ascii = false
 			continue
 		}
 		flush(i)
@@ -68,8 +95,7 @@ func terms(text string, emit func(string)) {
 	flush(len(text))
 }
 
-// stopwords are common English words that say nothing about a topic, plus
-// the ones the Signals table repeats in every entry.
+// stopwords are common English words that say nothing about a topic.
 var stopwords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
