@@ -94,11 +94,12 @@ func (d *doc) openingWords() string {
 		return ""
 	}
 	s := d.sents[pick]
-	end := min(s.t1, s.t0+cellWords)
+	start := d.afterDateline(pick)
+	end := min(s.t1, start+cellWords)
 	if end < s.t1 {
-		end = d.trimTail(s.t0, end)
+		end = d.trimTail(start, end)
 	}
-	return d.cut(seg{s.t0, end})
+	return d.cut(seg{start, end})
 }
 
 // clip cuts s to at most n characters at a word boundary.

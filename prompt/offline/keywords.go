@@ -20,7 +20,13 @@ type phrase struct {
 	sents     []int32 // sentences holding it, ascending
 	spellings []spelling
 	score     float64
+	// capOcc and lowOcc count occurrences not opening a sentence whose
+	// first word is capitalised, or not: a name is capitalised mid-sentence.
+	capOcc, lowOcc int
 }
+
+// proper reports a name: capitalised mid-sentence more often than not.
+func (p *phrase) proper() bool { return p.capOcc > p.lowOcc }
 
 // spelling is one way the phrase is written in the text; the keyword shows
 // the commonest one that does not open a sentence, so casing is the
@@ -85,6 +91,13 @@ func (d *doc) phrases() []*phrase {
 			p.sents = append(p.sents, first.sent)
 		}
 		initial := first.flags&fInitial != 0
+		if !initial {
+			if first.flags&fCap != 0 {
+				p.capOcc++
+			} else {
+				p.lowOcc++
+			}
+		}
 		text := d.text[first.start:last.end]
 		for k := range p.spellings {
 			sp := &p.spellings[k]
@@ -96,7 +109,8 @@ func (d *doc) phrases() []*phrase {
 		p.spellings = append(p.spellings, spelling{first.start, last.end, 1, initial})
 	}
 	// flush emits every 1–4 word n-gram of a run that neither starts nor
-	// ends on a bridge word and does not end on an -ed word (a verb there).
+	// ends on a bridge word, does not end on an -ed word (a verb there) and
+	// does not put a lower-case word before a name.
 	flush := func(run []int) {
 		for len(run) > 0 && d.toks[run[len(run)-1]].flags&fBridge != 0 {
 			run = run[:len(run)-1]
@@ -105,8 +119,12 @@ func (d *doc) phrases() []*phrase {
 			if d.toks[run[i]].flags&fBridge != 0 {
 				continue
 			}
+			lowStart := d.toks[run[i]].flags&fCap == 0
 			for j := i; j < len(run) && j-i < maxPhrase; j++ {
 				f := d.toks[run[j]].flags
+				if lowStart && f&fCap != 0 && f&fAcronym == 0 {
+					break // "hit Rudolph": a verb or modifier before a name
+				}
 				if f&(fBridge|fEd) != 0 {
 					continue
 				}
@@ -188,7 +206,7 @@ func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 		}
 	}
 	for _, p := range all {
-		content, sum, inTitle, proper := 0, 0.0, 0, true
+		content, sum, inTitle := 0, 0.0, 0
 		for k := 0; k < p.n; k++ {
 			id := p.key[k]
 			t := d.terms[id]
@@ -199,9 +217,6 @@ func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 			sum += math.Log2(1 + float64(t.tf))
 			if int(id) < len(title) && title[id] {
 				inTitle++
-			}
-			if t.capN <= t.lowN || t.capN == 0 {
-				proper = false
 			}
 		}
 		if content == 0 {
@@ -214,7 +229,7 @@ func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 		}
 		score := float64(own) * sum / float64(content) * lenBoost[p.n]
 		score *= 1 + 0.5/(1+float64(p.firstSent)/4)
-		if proper {
+		if p.proper() {
 			score *= 1.3
 		} else if p.n == 1 && d.lang.generic[d.terms[p.key[0]].stem] {
 			score *= 0.5

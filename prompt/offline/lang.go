@@ -72,7 +72,8 @@ hundreds dozen dozens half
 one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
 mr mrs ms dr prof st jr sr inc ltd co corp llc plc
 company companies firm firms people person persons man men woman women group groups
-mostly really actually simply clearly already likely unlikely around
+mostly really actually simply clearly already likely unlikely around sure stay stayed try tried
+feel felt seem hope hopefully love
 yes no ok okay via vs etc eg ie`
 
 const germanStop = `aber alle allem allen aller alles als also am an ander andere anderen anderer anderes

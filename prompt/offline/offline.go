@@ -102,5 +102,5 @@ func pathIndex(field string, i int) string {
 // without being read as markup.
 func startsClean(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
-	return !isMarker(r) && r != '<' && !unicode.IsSpace(r)
+	return !isMarker(r) && !unicode.IsSpace(r)
 }

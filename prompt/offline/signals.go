@@ -35,7 +35,7 @@ var relatives = set("which who whom whose that where")
 
 // Words that tie a sentence to the one before; a cell starts after them.
 var connectives = set(`but and however also meanwhile still yet so now instead additionally moreover
-furthermore then thus plus or aber und jedoch auch zudem außerdem`)
+furthermore then thus plus or while whereas although though aber und jedoch auch zudem außerdem`)
 
 // Words that can come before a change verb and belong to it: "will no
 // longer allow", "plans to introduce".
@@ -234,15 +234,16 @@ func (d *doc) signals(rk ranking, pubYear int) ([]render.Signal, []string) {
 }
 
 // clauseStart reports whether a clause begins at token t: after a
-// semicolon, colon, bracket or spaced dash, or after a comma that a clause
-// word follows.
+// semicolon, colon or spaced dash, or after a comma that a clause word
+// follows. Brackets are not boundaries: "Noem (R) is defending" is one
+// clause.
 func (d *doc) clauseStart(t int) bool {
 	s := d.sents[d.toks[t].sent]
 	if t == s.t0 {
 		return true
 	}
 	gap := d.text[d.fullEnd(t-1):d.toks[t].start]
-	if strings.ContainsAny(gap, ";:()[]—–") || strings.Contains(gap, " - ") {
+	if strings.ContainsAny(gap, ";:—–") || strings.Contains(gap, " - ") {
 		return true
 	}
 	return strings.Contains(gap, ",") && clauseOpeners[d.lower(t)]
@@ -337,9 +338,9 @@ type seg struct{ a, b int }
 // changed".
 func (d *doc) window(si, c int) []seg {
 	s := d.sents[si]
-	start := s.t0
-	if c >= 0 {
-		for t := c; t >= s.t0; t-- {
+	start := d.afterDateline(si)
+	if c >= start {
+		for t := c; t >= start; t-- {
 			if d.clauseStart(t) && !relatives[d.lower(t)] && c-t < cellWords-2 {
 				start = t
 				break
@@ -372,6 +373,23 @@ func (d *doc) window(si, c int) []seg {
 	return []seg{d.span(start, c, cellWords)}
 }
 
+// afterDateline is the first word of sentence si after a news dateline
+// ("MADRID —", "HANOI, Vietnam (AP) —"): up to five words, the first in
+// capitals, ended by a dash.
+func (d *doc) afterDateline(si int) int {
+	s := d.sents[si]
+	if s.t1-s.t0 < 4 || d.toks[s.t0].flags&fAcronym == 0 {
+		return s.t0
+	}
+	for t := s.t0 + 1; t < min(s.t1-2, s.t0+6); t++ {
+		gap := d.text[d.fullEnd(t-1):d.toks[t].start]
+		if strings.ContainsAny(gap, "—–") || strings.Contains(gap, " - ") {
+			return t
+		}
+	}
+	return s.t0
+}
+
 func (d *doc) commaBefore(t int) bool {
 	return strings.Contains(d.text[d.fullEnd(t-1):d.toks[t].start], ",")
 }
@@ -382,8 +400,8 @@ func (d *doc) commaBefore(t int) bool {
 func (d *doc) span(a, c, n int) seg {
 	s := d.sents[d.toks[a].sent]
 	end := a + 1
-	for end < s.t1 && !d.clauseStart(end) {
-		end++
+	for end < s.t1 && (end-a < 4 || !d.clauseStart(end)) {
+		end++ // a clause of fewer than four words is a dateline or an aside
 	}
 	if end-a <= n {
 		return seg{a, d.trimTail(a, end)}
@@ -416,7 +434,7 @@ func (d *doc) signalRow(si, pubYear int) render.Signal {
 		if w > best {
 			c, best = t, w
 		}
-		if w == 0 || d.toks[t].flags&fNumber != 0 || nominalCues[d.terms[d.toks[t].term].stem] {
+		if w == 0 || d.toks[t].flags&fNumber != 0 || nominalCues[d.terms[d.toks[t].term].stem] || !d.verbUse(t) {
 			continue
 		}
 		if verb < 0 && w >= 2 {
@@ -432,8 +450,14 @@ func (d *doc) signalRow(si, pubYear int) render.Signal {
 	if verb >= 0 {
 		c = verb
 	}
+	segs := d.window(si, c)
+	// Twelve words as a reader counts them: a dash or "&" standing alone
+	// counts too, so drop words from the end until the cell fits.
+	for last := &segs[len(segs)-1]; last.b-last.a > 1 && len(strings.Fields(d.cut(segs...))) > cellWords; {
+		last.b = d.trimTail(last.a, last.b-1)
+	}
 	row := render.Signal{
-		Signal:   d.cut(d.window(si, c)...),
+		Signal:   d.cut(segs...),
 		Change:   review,
 		Horizon:  review,
 		Force:    review,
@@ -444,8 +468,19 @@ func (d *doc) signalRow(si, pubYear int) render.Signal {
 		for st > s.t0 && verb-st < 4 && auxiliaries[d.lower(st-1)] && !d.clauseStart(st) {
 			st--
 		}
-		if sp := d.span(st, verb, 8); sp.b-sp.a >= 2 {
-			if ch := d.cut(sp); !strings.EqualFold(ch, row.Signal) {
+		// The verb phrase ends at the first soft break past its first
+		// word, within eight words: "plans to introduce real-time
+		// translation", not "… and automated note-taking".
+		main := verb // past "will be": the verb that says what changes
+		for main < s.t1-1 && auxiliaries[d.lower(main)] {
+			main++
+		}
+		en := main + 1
+		for en < s.t1 && en-st < 8 && (en < main+2 || !d.softBreak(en)) && !d.clauseStart(en) {
+			en++
+		}
+		if en = d.trimTail(st, en); en-st >= 2 {
+			if ch := d.cut(seg{st, en}); !strings.EqualFold(ch, row.Signal) {
 				row.Change = ch
 			}
 		}
@@ -457,6 +492,30 @@ func (d *doc) signalRow(si, pubYear int) render.Signal {
 		row.Force = f
 	}
 	return row
+}
+
+// Determiners before a cue word make it a noun: "the ban", "its plan".
+var determiners = set("the a an this that these those its their his her our my your whose any each every no der die das den dem des ein eine einen einem")
+
+// verbUse guesses whether cue token t is used as a verb, lacking a tagger:
+// not after a determiner or a possessive ("the ban", "Kestrel's plan"), and
+// not a bare form after a singular noun, which makes a compound ("meal
+// plan", "policy shift"); after a plural it is a verb ("prices rise").
+func (d *doc) verbUse(t int) bool {
+	s := d.sents[d.toks[t].sent]
+	if t == s.t0 {
+		return true
+	}
+	prev := d.toks[t-1]
+	if determiners[prev.lower] || prev.flags&fPossessive != 0 {
+		return false
+	}
+	w := d.toks[t].lower
+	bare := !strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "ing")
+	if bare && prev.flags&(fStop|fCap|fNumber) == 0 && !strings.HasSuffix(prev.lower, "s") {
+		return false
+	}
+	return true
 }
 
 // horizon finds "by 2030"-style completion dates within fifteen years of

@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -70,6 +71,7 @@ func newDoc(text, hint string) *doc {
 	if d.lang.code == "" {
 		d.learnStopwords()
 	}
+	d.markNames()
 	if d.lang == english {
 		d.markVerbs()
 	}
@@ -117,12 +119,12 @@ func isOpener(r rune) bool {
 	return false
 }
 
-// isMarker reports characters that open a list item or heading in plain
-// text; they are trimmed from a sentence's start so no summary or quote
-// begins with markup.
+// isMarker reports characters that open a list item, heading or HTML tag
+// in plain text; they are trimmed from a sentence's start so no summary or
+// quote begins with markup.
 func isMarker(r rune) bool {
 	switch r {
-	case '-', '*', '•', '>', '#', '+', '–', '—', '·', '▪', '►', '|', '=', '_', '~', '`':
+	case '-', '*', '•', '>', '#', '+', '–', '—', '·', '▪', '►', '|', '=', '_', '~', '`', '<':
 		return true
 	}
 	return false
@@ -250,7 +252,7 @@ func breakAfterPeriod(text string, ls, i, k, le int, lang *language) bool {
 	switch {
 	case neverBreak[w]:
 		return false
-	case utf8.RuneCountInString(w) == 1 && (w == orig || spacedAbbreviation(text[ls:b])):
+	case utf8.RuneCountInString(w) == 1 && unicode.IsLetter(rune(w[0])) && (w == orig || spacedAbbreviation(text[ls:b])):
 		return false // "z. B.", "d. h.": a lower-case letter and a period
 
 	case numBefore[w]:
@@ -496,6 +498,28 @@ func (d *doc) tokenise() {
 	}
 }
 
+// markNames lets a capitalised stopword inside a name count as a word:
+// "New York", "United States". Mid-sentence and before another capitalised
+// word, "New" is part of a name, not the adjective.
+func (d *doc) markNames() {
+	name := func(t int) bool { // a capitalised word that is not a stopword
+		return t >= 0 && t < len(d.toks) && d.toks[t].flags&(fCap|fStop) == fCap
+	}
+	for t := range d.toks {
+		tk := &d.toks[t]
+		if tk.flags&fStop == 0 || tk.flags&(fCap|fInitial) != fCap || tk.flags&fNumber != 0 ||
+			neverBreak[tk.lower] || ambiguous[tk.lower] || len(tk.lower) < 2 {
+			continue
+		}
+		before := name(t-1) && d.toks[t-1].sent == tk.sent && tk.flags&fJoin != 0 && d.toks[t-1].flags&fPossessive == 0
+		after := name(t+1) && d.toks[t+1].sent == tk.sent && d.toks[t+1].flags&fJoin != 0
+		if before || after { // "New York", "Black Friday"
+			tk.flags &^= fStop | fBreak
+			d.terms[tk.term].stop = false
+		}
+	}
+}
+
 // Words after which an English word is a verb: "will train", "cannot opt".
 var modals = set("will would can could should may might must shall cannot won't wouldn't can't couldn't shouldn't didn't doesn't don't not")
 
@@ -521,13 +545,14 @@ func (d *doc) markVerbs() {
 	}
 }
 
+// isNumber reports digits with separators: "3.5", "7-6", "9/11".
 func isNumber(w string) bool {
 	digit := false
 	for _, r := range w {
 		switch {
 		case unicode.IsDigit(r):
 			digit = true
-		case r == '.' || r == ',':
+		case r == '.' || r == ',' || r == '-' || r == '/' || r == ':':
 		default:
 			return false
 		}
@@ -628,12 +653,7 @@ func (d *doc) content(si int, buf []int32) []int32 {
 }
 
 func sortUnique(a []int32) []int32 {
-	// Insertion sort: sentences hold a few dozen terms.
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
+	slices.Sort(a)
 	out := a[:0]
 	for _, v := range a {
 		if len(out) == 0 || v != out[len(out)-1] {

@@ -14,6 +14,8 @@ func TestSplitSentences(t *testing.T) {
 			[]string{"Mr. Smith met Dr. Jones in the U.S. capital.", "They talked."}},
 		{"en", "Sales grew 3.5 percent in the U.S. The rise was small.",
 			[]string{"Sales grew 3.5 percent in the U.S.", "The rise was small."}},
+		{"en", "It beat the Series 3. What a phone.",
+			[]string{"It beat the Series 3.", "What a phone."}},
 		{"en", "Some tools, e.g. Zoom, train on data. Others do not.",
 			[]string{"Some tools, e.g. Zoom, train on data.", "Others do not."}},
 		{"en", `"We will act," she said. "Soon." Then she left.`,

@@ -206,15 +206,24 @@ func cooccur(a, b []int32) float64 {
 // except words the text itself capitalises mid-sentence more often than not
 // ("Zoom", "AI").
 func (d *doc) themeName(p *phrase) string {
+	if p.proper() {
+		return p.text(d)
+	}
 	words := strings.Fields(p.text(d))
 	if len(words) != p.n {
 		return strings.ToLower(p.text(d))
 	}
+	mixed := false
 	for k, w := range words {
 		t := d.terms[p.key[k]]
 		if t.capN <= t.lowN {
 			words[k] = strings.ToLower(w)
+		} else if k > 0 && d.toks != nil && strings.ToUpper(w) != w {
+			mixed = true
 		}
+	}
+	if mixed {
+		return p.text(d) // "Portion Fix Containers", not "portion Fix Containers"
 	}
 	return strings.Join(words, " ")
 }
