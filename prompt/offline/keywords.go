@@ -125,7 +125,7 @@ func (d *doc) phrases() []*phrase {
 				if lowStart && f&fCap != 0 && f&fAcronym == 0 {
 					break // "hit Rudolph": a verb or modifier before a name
 				}
-				if f&(fBridge|fEd) != 0 {
+				if f&(fBridge|fEd) != 0 || (d.lang.nounCaps && f&fCap == 0) {
 					continue
 				}
 				add(run, i, j)
@@ -229,9 +229,12 @@ func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 		}
 		score := float64(own) * sum / float64(content) * lenBoost[p.n]
 		score *= 1 + 0.5/(1+float64(p.firstSent)/4)
-		if p.proper() {
+		switch {
+		case p.proper() && p.n > 1:
+			score *= 1.6 // a product or organisation: "Kestrel Companion"
+		case p.proper():
 			score *= 1.3
-		} else if p.n == 1 && d.lang.generic[d.terms[p.key[0]].stem] {
+		case p.n == 1 && d.lang.generic[d.terms[p.key[0]].stem]:
 			score *= 0.5
 		}
 		score *= 1 + 0.6*float64(inTitle)/float64(content)
@@ -244,8 +247,8 @@ func (d *doc) scorePhrases(all []*phrase, title []bool) []*phrase {
 
 // pickPhrases takes up to limit phrases, best first, skipping a phrase that
 // repeats a chosen one: the same words in another case, or a part of a
-// chosen longer phrase that occurs outside it less than half the time
-// ("service" beside "terms of service"). A phrase of several words must occur twice, or be in
+// chosen longer phrase that occurs outside it at most half the time
+// ("models" beside "AI models"). A phrase of several words must occur twice, or be in
 // the title, unless the text is short: a one-off word run is usually a
 // fragment of a sentence, not a term.
 func (d *doc) pickPhrases(ranked []*phrase, limit int, title []bool) (chosen, skipped []*phrase) {
@@ -264,7 +267,7 @@ func (d *doc) pickPhrases(ranked []*phrase, limit int, title []bool) (chosen, sk
 		}
 		redundant := false
 		for _, c := range chosen {
-			if c.n > p.n && c.contains(p) && p.freq-c.freq < max(2, p.freq/2) {
+			if alone := p.freq - c.freq; c.n > p.n && c.contains(p) && (alone < 2 || 2*alone <= p.freq) {
 				redundant = true
 				break
 			}
@@ -305,7 +308,7 @@ func keywordCount(words int) int {
 // five is padded with the phrases set aside as redundant, then the title's
 // words, then numbers from the text, then the site's name; what is still
 // missing reads "(to review N)" and is listed for review.
-func (d *doc) keywords(ranked []*phrase, titleText, site string, title []bool) ([]string, []*phrase, []string) {
+func (d *doc) keywords(ranked []*phrase, titleText, site string, title []bool) ([]string, []string) {
 	chosen, skipped := d.pickPhrases(ranked, keywordCount(len(d.toks)), title)
 	var out []string
 	seen := make(map[string]bool)
@@ -370,7 +373,7 @@ func (d *doc) keywords(ranked []*phrase, titleText, site string, title []bool) (
 			addKw(s)
 		}
 	}
-	return out, chosen, review
+	return out, review
 }
 
 // titleWords are the title's words that are not stopwords, as written.

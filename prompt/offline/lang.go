@@ -17,6 +17,9 @@ type language struct {
 	cues    map[string]float64
 	bridge  map[string]bool
 	generic map[string]bool // by stem: nouns too common to be a keyword alone
+	// nounCaps: nouns, and only nouns and names, are capitalised (German),
+	// so a keyphrase must end on a capitalised word.
+	nounCaps bool
 }
 
 func identity(s string) string { return s }
@@ -179,10 +182,11 @@ var (
 		generic: stemSet(stemEnglish, englishGeneric),
 	}
 	german = &language{
-		code: "de",
-		stop: set(germanStop),
-		stem: identity,
-		cues: cueMap(identity, germanStrongCues, germanWeakCues),
+		code:     "de",
+		stop:     set(germanStop),
+		stem:     identity,
+		cues:     cueMap(identity, germanStrongCues, germanWeakCues),
+		nounCaps: true,
 	}
 	french  = &language{code: "fr", stop: set(frenchStop), stem: identity}
 	spanish = &language{code: "es", stop: set(spanishStop), stem: identity}

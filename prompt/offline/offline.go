@@ -28,11 +28,17 @@ var _ prompt.Engine = (*Engine)(nil)
 var errNoText = errors.New("offline: no text to summarise")
 
 // Generate writes Fields for a from its text alone. It fails only when the
-// article has no text (no letters at all). Cells it cannot fill from the
-// text read "(to review)" and are listed in Result.ToReview. A very short
-// text still gets a complete set: keywords it cannot find are taken from
-// the title, then the site name, then left as "(to review N)"; a summary
-// holds as many sentences as the text has (up to five).
+// article has no text (no letters at all) or ctx is already done. Cells it
+// cannot fill from the text read "(to review)" and are listed in
+// Result.ToReview.
+//
+// A very short text still gets a complete, valid set. The summary holds as
+// many sentences as the text has, up to five. Missing keywords are taken
+// from parts of longer keyphrases, the title's words, numbers in the text
+// and the site name, and what is still missing reads "(to review N)"; themes
+// likewise. With a single sentence, the second signal row is left to review.
+// Text in a language without a stop list is handled through word
+// frequencies alone.
 func (e *Engine) Generate(ctx context.Context, a extract.Article) (prompt.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return prompt.Result{}, err
@@ -44,9 +50,9 @@ func (e *Engine) Generate(ctx context.Context, a extract.Article) (prompt.Result
 	title := d.titleTerms(a.Title)
 
 	rk := d.rank(title)
-	summary, _ := d.summary(rk)
+	summary := d.summary(rk)
 	ranked := d.scorePhrases(d.phrases(), title)
-	keywords, _, kwReview := d.keywords(ranked, a.Title, a.Site, title)
+	keywords, kwReview := d.keywords(ranked, a.Title, a.Site, title)
 	themes, thReview := d.themes(ranked, title)
 	signals, sgReview := d.signals(rk, publishedYear(a.Published))
 

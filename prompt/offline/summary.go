@@ -193,7 +193,7 @@ const summaryWords = 160
 
 // summary picks the best-ranked sentences that do not repeat each other and
 // gives them back in article order, as one paragraph.
-func (d *doc) summary(rk ranking) (string, []int) {
+func (d *doc) summary(rk ranking) string {
 	k := 2 + len(d.sents)/10
 	k = max(3, min(5, k))
 	var chosen []int
@@ -221,5 +221,5 @@ func (d *doc) summary(rk ranking) (string, []int) {
 	for i, si := range chosen {
 		parts[i] = collapse(d.text[d.sents[si].start:d.sents[si].end])
 	}
-	return strings.Join(parts, " "), chosen
+	return strings.Join(parts, " ")
 }

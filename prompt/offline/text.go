@@ -57,7 +57,6 @@ type term struct {
 	stem  string
 	tf    int   // occurrences
 	df    int   // sentences holding it
-	first int32 // first sentence holding it
 	last  int32 // last sentence counted in df
 	capN  int   // capitalised, not first in a sentence
 	lowN  int   // lower-case
@@ -433,7 +432,7 @@ func (d *doc) tokenise() {
 				id, ok = stemTerm[stem]
 				if !ok {
 					id = int32(len(d.terms))
-					d.terms = append(d.terms, term{stem: stem, first: int32(si), last: -1, stop: true})
+					d.terms = append(d.terms, term{stem: stem, last: -1, stop: true})
 					stemTerm[stem] = id
 				}
 				lowerTerm[lower] = id

@@ -218,7 +218,7 @@ func (d *doc) themeName(p *phrase) string {
 		t := d.terms[p.key[k]]
 		if t.capN <= t.lowN {
 			words[k] = strings.ToLower(w)
-		} else if k > 0 && d.toks != nil && strings.ToUpper(w) != w {
+		} else if k > 0 && strings.ToUpper(w) != w {
 			mixed = true
 		}
 	}
