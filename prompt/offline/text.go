@@ -54,13 +54,13 @@ const (
 )
 
 type term struct {
-	stem  string
-	tf    int   // occurrences
-	df    int   // sentences holding it
-	last  int32 // last sentence counted in df
-	capN  int   // capitalised, not first in a sentence
-	lowN  int   // lower-case
-	stop  bool  // every form of it seen so far is a stopword
+	stem string
+	tf   int   // occurrences
+	df   int   // sentences holding it
+	last int32 // last sentence counted in df
+	capN int   // capitalised, not first in a sentence
+	lowN int   // lower-case
+	stop bool  // every form of it seen so far is a stopword
 }
 
 func newDoc(text, hint string) *doc {
