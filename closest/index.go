@@ -395,7 +395,7 @@ func (x *Index) decode(data []byte) error {
 		return fmt.Errorf("built by engine %s, want %s", describe(name, model), describe(x.engine.Name(), x.engine.Model()))
 	}
 	n := r.count(18)
-	x.recs = make([]record, n)
+	x.recs = make([]record, n, headroom(n)) // room for the next entries without a copy
 	lens := make([]int, 2*n)
 	total := 0
 	for i := range x.recs {
