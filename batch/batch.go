@@ -57,7 +57,7 @@ const (
 	skipDone                          // done by the interrupted run resumed
 )
 
-// Made is what making one draft produced.
+// Made is what making and saving one draft produced.
 type Made struct {
 	Path   string  // the draft's markdown file, as shown to the user
 	Tokens int     // model tokens used, prompt and completion
@@ -70,7 +70,7 @@ type Progress interface {
 	Add(r Result, read int)
 }
 
-// Runner runs a list of links. Fetch, Make and Exists are required.
+// Runner runs a list of links. Fetch, Draft and Exists are required.
 type Runner struct {
 	Workers int // links in flight at once; at least 1
 	PerHost int // fetches at once per host; 0 means 2
@@ -93,8 +93,10 @@ type Runner struct {
 
 	// Fetch reads the article of a URL.
 	Fetch func(ctx context.Context, rawURL string) (extract.Article, error)
-	// Make drafts an article and saves the draft.
-	Make func(ctx context.Context, a extract.Article, issue string) (Made, error)
+	// Draft makes an article's draft (the model's part) and returns the
+	// function that saves it. Saving runs apart, at once, while the worker
+	// takes its next link: workers wait on the model, not on the disk.
+	Draft func(ctx context.Context, a extract.Article, issue string) (save func() (Made, error), err error)
 	// Exists says whether id is already a draft or an entry, and where.
 	Exists func(id string) (where string, ok bool)
 	// Fatal, when set, picks out errors that stop the whole run (a
@@ -210,6 +212,7 @@ func (r *Runner) Run(ctx context.Context, stop <-chan struct{}, src Source) (Sum
 		halt:    make(chan struct{}),
 		jobs:    make(chan job),
 		results: make(chan Result, max(r.Workers, 1)),
+		saving:  make(chan struct{}, max(r.Workers, 1)),
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -223,11 +226,15 @@ func (r *Runner) Run(ctx context.Context, stop <-chan struct{}, src Source) (Sum
 		go func() {
 			defer wg.Done()
 			for jb := range s.jobs {
-				s.results <- s.process(ctx, jb)
+				s.process(ctx, jb)
 			}
 		}()
 	}
-	go func() { wg.Wait(); close(s.results) }()
+	go func() {
+		wg.Wait()
+		s.savers.Wait() // workers start savers: none starts after they end
+		close(s.results)
+	}()
 
 	sum := Summary{List: r.List, Run: j.run, Resumed: j.resumed, Started: started, Priced: r.Priced, Journal: j.path}
 	var repErr error
@@ -271,6 +278,8 @@ type run struct {
 
 	jobs    chan job
 	results chan Result
+	saving  chan struct{} // a slot per draft being saved: as many as workers
+	savers  sync.WaitGroup
 	feedErr error
 	stopped bool // the feeder stopped before the list's end
 
@@ -433,20 +442,16 @@ func duplicateReason(firstLine int) string {
 	return "duplicate of an earlier link"
 }
 
-// process runs one link through fetch and draft.
-func (s *run) process(ctx context.Context, jb job) Result {
+// process runs one link through fetch and draft, and starts its saving;
+// the link's Result is sent once it is saved (or has failed).
+func (s *run) process(ctx context.Context, jb job) {
 	start := s.now()
 	res := Result{Line: jb.link.Line, URL: extract.Redact(jb.link.URL), ID: idHex(jb.id)}
 	finish := func() Result {
 		res.Seconds = s.now().Sub(start).Seconds()
 		return res
 	}
-	fail := func(err error) Result {
-		if ctx.Err() != nil {
-			// Canceled by the user: not the link's fault, redone next run.
-			res.Status, res.Error = Canceled, "canceled"
-			return finish()
-		}
+	failed := func(err error) Result {
 		res.Status, res.Error = Failed, oneLine(err.Error())
 		if jerr := s.j.append(record{State: recFailed, Time: s.now(), Line: jb.link.Line, ID: idHex(jb.id), URL: res.URL, Error: res.Error}, true); jerr != nil {
 			s.stopAll(jerr)
@@ -456,15 +461,25 @@ func (s *run) process(ctx context.Context, jb job) Result {
 		}
 		return finish()
 	}
+	fail := func(err error) Result {
+		if ctx.Err() != nil {
+			// Canceled by the user: not the link's fault, redone next run.
+			res.Status, res.Error = Canceled, "canceled"
+			return finish()
+		}
+		return failed(err)
+	}
 
 	release, err := s.hosts.acquire(ctx, jb.host)
 	if err != nil {
-		return fail(err)
+		s.results <- fail(err)
+		return
 	}
 	art, err := s.Fetch(ctx, jb.link.URL)
 	release()
 	if err != nil {
-		return fail(err)
+		s.results <- fail(err)
+		return
 	}
 	draftID := jb.id
 	if art.ID != "" && art.ID != res.ID {
@@ -474,27 +489,41 @@ func (s *run) process(ctx context.Context, jb job) Result {
 			res.ID = art.ID
 			if first, dup := s.claim(id, jb.link.Line); dup {
 				res.Status, res.Reason, res.skip = Skipped, duplicateReason(first)+" (after redirects)", skipDuplicate
-				return finish()
+				s.results <- finish()
+				return
 			}
 			if where, ok := s.Exists(art.ID); ok && !s.Force {
 				res.Status, res.Reason, res.skip = Skipped, existsReason(where), skipExisting
-				return finish()
+				s.results <- finish()
+				return
 			}
 		}
 	}
-	made, err := s.Make(ctx, art, jb.issue)
+	save, err := s.Draft(ctx, art, jb.issue)
 	if err != nil {
-		return fail(err)
+		s.results <- fail(err)
+		return
 	}
-	res.Status, res.Draft, res.Tokens, res.Cost = Done, made.Path, made.Tokens, made.Cost
-	rec := record{State: recDone, Time: s.now(), Line: jb.link.Line, ID: idHex(jb.id), URL: res.URL, Draft: made.Path}
-	if draftID != jb.id {
-		rec.DraftID = idHex(draftID)
-	}
-	if err := s.j.append(rec, true); err != nil {
-		s.stopAll(err)
-	}
-	return finish()
+	s.saving <- struct{}{}
+	s.savers.Add(1)
+	go func() {
+		defer func() { <-s.saving; s.savers.Done() }()
+		// Saving is not canceled: the draft is paid for, and takes a moment.
+		made, err := save()
+		if err != nil {
+			s.results <- failed(err)
+			return
+		}
+		res.Status, res.Draft, res.Tokens, res.Cost = Done, made.Path, made.Tokens, made.Cost
+		rec := record{State: recDone, Time: s.now(), Line: jb.link.Line, ID: idHex(jb.id), URL: res.URL, Draft: made.Path}
+		if draftID != jb.id {
+			rec.DraftID = idHex(draftID)
+		}
+		if err := s.j.append(rec, true); err != nil {
+			s.stopAll(err)
+		}
+		s.results <- finish()
+	}()
 }
 
 func idHex(id [16]byte) string { return fmt.Sprintf("%x", id[:]) }

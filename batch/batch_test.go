@@ -112,17 +112,21 @@ func (w *fakeWS) fetch(ctx context.Context, raw string) (extract.Article, error)
 	return extract.Article{URL: raw, FinalURL: final, CanonicalURL: c, ID: extract.ID(c)}, nil
 }
 
-func (w *fakeWS) make(ctx context.Context, a extract.Article, issue string) (Made, error) {
+func (w *fakeWS) draft(ctx context.Context, a extract.Article, issue string) (func() (Made, error), error) {
 	if w.makeHook != nil {
 		if err := w.makeHook(ctx, a); err != nil {
-			return Made{}, err
+			return nil, err
 		}
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.made[a.ID]++
-	w.drafts[a.ID] = true
-	return Made{Path: "drafts/" + a.ID + ".md", Tokens: 100, Cost: 0.001}, nil
+	w.mu.Unlock()
+	return func() (Made, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.drafts[a.ID] = true
+		return Made{Path: "drafts/" + a.ID + ".md", Tokens: 100, Cost: 0.001}, nil
+	}, nil
 }
 
 func (w *fakeWS) exists(id string) (string, bool) {
@@ -145,7 +149,7 @@ func (c *collect) Add(r Result, read int) {
 func (w *fakeWS) runner(dir string, p Progress) *Runner {
 	return &Runner{
 		Workers: 4, StateDir: dir, List: "test list", Issue: "20240101",
-		Fetch: w.fetch, Make: w.make, Exists: w.exists, Progress: p,
+		Fetch: w.fetch, Draft: w.draft, Exists: w.exists, Progress: p,
 	}
 }
 
