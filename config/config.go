@@ -30,6 +30,7 @@ type Config struct {
 	Newsletter Newsletter `toml:"newsletter"`
 	Batch      Batch      `toml:"batch"`
 	Paths      Paths      `toml:"paths"`
+	Git        Git        `toml:"git"`
 
 	sources map[string]string // key -> where its value came from
 }
@@ -82,6 +83,12 @@ type Paths struct {
 	Drafts    string `toml:"drafts"`
 	Entries   string `toml:"entries"`
 	Templates string `toml:"templates"`
+}
+
+// Git configures what `digest accept` does in a workspace that is a git
+// repository.
+type Git struct {
+	Commit bool `toml:"commit"`
 }
 
 // Duration is a time.Duration written as a string ("30s") in TOML.
