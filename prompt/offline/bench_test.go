@@ -9,10 +9,10 @@ import (
 	"github.com/digest-tool/digest/extract"
 )
 
-// longArticle is about 5,000 words: the test articles repeated, each copy
-// with its numbers shifted so that sentences differ. Repeated wording makes
-// the TextRank graph denser than a real article's, so the timing errs on
-// the slow side.
+// longArticle is about 5,000 words: the English and German test articles
+// repeated, digits shifted in each copy. Repeats make the sentence graph
+// denser than a real article's, which errs on the slow side; the smaller
+// vocabulary errs the other way.
 func longArticle(b testing.TB) extract.Article {
 	var parts []string
 	words := 0

@@ -293,3 +293,33 @@ func TestHeadline(t *testing.T) {
 		t.Errorf("long title clipped to %q", got)
 	}
 }
+
+// TestKeywordsNotRedundant: a word that occurs only inside a longer
+// keyphrase is not listed beside it, and spellings differing in case or
+// number are one keyword.
+func TestKeywordsNotRedundant(t *testing.T) {
+	text := "Acme changed its terms of service on Monday. The terms of service now allow AI training. " +
+		"Critics said the terms of service were vague. Acme defended the terms of service in a statement. " +
+		"Regulators will review the terms of service next month. Acme said AI models improve products. " +
+		"The AI model is trained on customer data. Customer data stays private, Acme said. " +
+		"Lawyers doubt that customer data is anonymous. Acme shares fell after the news."
+	res := generate(t, extract.Article{Title: "Acme rewrites its terms of service", Text: text})
+	kw := res.Fields.Keywords
+	t.Logf("keywords: %q", kw)
+	if !containsAny(kw, []string{"terms of service"}) {
+		t.Fatalf("keywords %q lack %q", kw, "terms of service")
+	}
+	seen := map[string]bool{}
+	for _, k := range kw {
+		l := strings.ToLower(k)
+		if l == "service" || l == "terms" {
+			t.Errorf("keywords %q list %q, which occurs only in %q", kw, k, "terms of service")
+		}
+		if l == "ai model" || l == "ai models" {
+			if seen["ai model"] {
+				t.Errorf("keywords %q list AI model twice", kw)
+			}
+			seen["ai model"] = true
+		}
+	}
+}
