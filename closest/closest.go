@@ -47,7 +47,7 @@ func Related(ms []Match) []render.Related {
 type Stats struct {
 	Added     int // ids new to the index
 	Updated   int // ids whose indexed text changed, encoded again
-	Unchanged int // ids whose text had not changed: nothing redone (a new title or URL is still recorded)
+	Unchanged int // ids whose indexed text had not changed: nothing redone (a new canonical URL is still recorded)
 	Removed   int // ids dropped by Sync because the archive no longer has them
 	Encoded   int // texts encoded: sent to the embedding endpoint, or tokenised
 }

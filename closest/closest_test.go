@@ -324,6 +324,13 @@ func TestClosestEmpty(t *testing.T) {
 	for name, e := range engines() {
 		t.Run(name, func(t *testing.T) {
 			x := buildIndex(t, e, nil)
+			if err := x.Save(); err != nil {
+				t.Fatal(err)
+			}
+			x, err := Open(x.path, e)
+			if err != nil || x.Stale() != nil || x.Len() != 0 {
+				t.Fatalf("an empty archive's index reopened: %v, stale %v, Len %d", err, x.Stale(), x.Len())
+			}
 			ms, err := x.Closest(context.Background(), archive()[0], 0, 0)
 			if err != nil || ms == nil || len(ms) != 0 {
 				t.Errorf("empty index: %v, %v; want an empty list", ms, err)
@@ -399,14 +406,19 @@ func TestAddUnchangedRedoesNothing(t *testing.T) {
 		t.Errorf("closest of an indexed entry: %v, %d calls; want no call", err, emb.calls)
 	}
 
-	// A new title or URL alone changes no indexed text... except that the
-	// headline is indexed, so only the URL is tested here.
+	// A new canonical URL changes no indexed text: recorded, not embedded.
 	d := docs[2]
 	d.CanonicalURL = "https://example.com/moved"
 	st, err = x.Add(context.Background(), d)
 	if err != nil || st.Unchanged != 1 || emb.calls != 0 {
 		t.Errorf("add with a new URL: %+v, %v, %d calls; want unchanged, no call", st, err, emb.calls)
 	}
+	moved := d
+	moved.ID = "moved"
+	if ms, _ := x.Closest(context.Background(), moved, 0, 0); slices.Contains(ids(ms), d.ID) {
+		t.Errorf("the new canonical URL was not recorded: %v", ids(ms))
+	}
+	emb.calls, emb.texts = 0, 0 // the query above embedded "moved"
 
 	// A changed summary is embedded again, alone.
 	d.Entry.Summary += " Vendors disagree."

@@ -93,7 +93,7 @@ func (x *Index) Len() int { return len(x.slots) }
 
 // Add indexes docs, replacing entries with the same id. A doc whose indexed
 // text has not changed costs nothing: it is not encoded again, though a new
-// title or canonical URL is recorded. Docs are encoded in batches, and each
+// canonical URL is recorded. Docs are encoded in batches, and each
 // batch is recorded as it arrives, so after an error the index keeps (and
 // Save writes) what was already paid for.
 func (x *Index) Add(ctx context.Context, docs ...Doc) (Stats, error) {
