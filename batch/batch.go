@@ -72,7 +72,7 @@ type Progress interface {
 
 // Runner runs a list of links. Fetch, Draft and Exists are required.
 type Runner struct {
-	Workers int // links in flight at once; at least 1
+	Workers int // links fetched and drafted at once (at least 1); as many more may be saving
 	PerHost int // fetches at once per host; 0 means 2
 	// Force redoes links whose id is already in drafts or entries.
 	Force bool
