@@ -142,7 +142,8 @@ func run(bin, pages string, n, jobs, retries int, m *model, keep bool) bool {
 	fmt.Printf("peak RSS      %.1f MB\n", float64(rssKB)/1024)
 	fmt.Printf("CPU time      %s (user+system of digest; the machine has %d CPUs)\n", cpu.Round(time.Millisecond), runtime.NumCPU())
 	fmt.Printf("exit code     %d; results %v; drafts %d\n", code, statuses, len(drafts))
-	fmt.Printf("model         %d requests, %d answered 429\n", m.requests.Load(), m.got429.Load())
+	fmt.Printf("model         %d requests, %d answered 429; first request %s after start, last answer %s before the end\n",
+		m.requests.Load(), m.got429.Load(), time.Unix(0, m.first.Load()).Sub(start).Round(time.Millisecond), start.Add(wall).Sub(time.Unix(0, m.last.Load())).Round(time.Millisecond))
 	if keep {
 		fmt.Printf("workspace     %s\n", ws)
 	}
@@ -161,10 +162,13 @@ type model struct {
 	retryMs  int
 
 	requests, got429 atomic.Int64
+	first, last      atomic.Int64 // unix nanoseconds of the first request and the last answer
 }
 
 func (m *model) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.requests.Add(1)
+	m.first.CompareAndSwap(0, time.Now().UnixNano())
+	defer func() { m.last.Store(time.Now().UnixNano()) }()
 	var in struct {
 		Model    string `json:"model"`
 		Messages []struct {

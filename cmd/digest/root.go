@@ -131,6 +131,7 @@ $XDG_CONFIG_HOME/digest/config.toml > built-in defaults. See 'digest config'.`,
 		newCheckCmd(a),
 		newConfigCmd(a),
 		newNewCmd(a),
+		newBatchCmd(a),
 	)
 	return root
 }
