@@ -448,6 +448,15 @@ func TestBatchKill(t *testing.T) {
 		t.Fatalf("the kill came too late: %d drafts", n)
 	}
 	p.checkResumed(t, model, list, 50)
+	// Neither the journal, the report nor a draft holds the API key.
+	filepath.WalkDir(p.dir, func(path string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			if b, _ := os.ReadFile(path); strings.Contains(string(b), "SENTINEL") {
+				t.Errorf("%s holds the API key", path)
+			}
+		}
+		return nil
+	})
 }
 
 // TestBatchInterrupt: the first SIGINT lets the links in flight finish and
