@@ -176,8 +176,11 @@ func (s Summary) WriteText(w io.Writer, base string) {
 		line += fmt.Sprintf(", %d canceled", s.Canceled)
 	}
 	line += fmt.Sprintf("; %s tokens", humanInt(s.Tokens))
-	if s.Priced {
+	switch {
+	case s.Priced:
 		line += fmt.Sprintf(", $%.4f", s.Cost)
+	case s.Tokens > 0:
+		line += ", cost unknown (set model.prices)"
 	}
 	line += fmt.Sprintf("; %s", time.Duration(s.Seconds*float64(time.Second)).Round(100*time.Millisecond))
 	fmt.Fprintln(w, line)
