@@ -231,9 +231,14 @@ func TestBatchAllGoodExitsZero(t *testing.T) {
 	pages := pageServer(t)
 	model := fakeopenai.New(t, nil)
 	ta := batchApp(t, model)
+	ta.env["DIGEST_MODEL_PRICES_INPUT"] = "0.15"
+	ta.env["DIGEST_MODEL_PRICES_OUTPUT"] = "0.60"
 	ta.app.Stdin = strings.NewReader(pages.URL + "/p/1 20230827\n" + pages.URL + "/p/2\n")
 	if code := ta.run("batch", "-", "-j", "2"); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, ta.err)
+	}
+	if !regexp.MustCompile(`batch: 2 done, 0 failed, 0 skipped; [0-9,]+ tokens, \$0\.0[0-9]+; `).MatchString(ta.err.String()) {
+		t.Errorf("summary lacks tokens and cost:\n%s", ta.err)
 	}
 	checkDrafts(t, ta.dir, 2)
 	if code := ta.run("batch", "-", "-j", "0"); code != exitUsage {
