@@ -186,6 +186,7 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 	}
 	var text string
 	if ra.Node != nil {
+		cleanArticle(ra.Node)
 		text = renderText(ra.Node)
 	}
 	words := countWords(text)
@@ -221,7 +222,10 @@ func readable(doc *html.Node, pageURL *url.URL) (a readability.Article, err erro
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return readability.FromDocument(doc, pageURL)
+	// Classes are kept so that cleanArticle can tell boilerplate by them.
+	parser := readability.NewParser()
+	parser.KeepClasses = true
+	return parser.ParseDocument(doc, pageURL)
 }
 
 // trimBy drops the "By " many bylines start with.

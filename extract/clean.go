@@ -1,0 +1,133 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// cleanArticle removes from readability's article node the blocks that
+// readability keeps but that are not the article: captions and photo
+// credits, bylines and datelines, navigation and breadcrumbs, share bars,
+// newsletter and subscription boxes, "related" lists, author bios, cookie
+// notices, comment counts and adverts. It judges by what recurs across
+// sites (tags, class and id words), never by a site. A block holding much
+// of the article is kept whatever its name, since a wrapper's classes
+// (WordPress gives the post's tags and categories) say little.
+func cleanArticle(root *html.Node) {
+	total := textLen(root)
+	var drop []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			if isBoilerplate(c) && textLen(c)*maxShare < total {
+				drop = append(drop, c)
+				continue
+			}
+			walk(c)
+		}
+	}
+	walk(root)
+	for _, n := range drop {
+		n.Parent.RemoveChild(n)
+	}
+}
+
+// maxShare: a block holding more than 1/maxShare of the article's text is
+// never dropped.
+const maxShare = 3
+
+// boilerplateTags are elements that, inside an article, hold no article
+// text: captions, navigation, the article's header (title, byline, date)
+// and machine-readable times.
+var boilerplateTags = map[string]bool{
+	"figcaption": true, "nav": true, "header": true, "time": true,
+}
+
+// boilerplateWords are class and id words that name what is not the
+// article. They are matched as whole words of the attribute, split at
+// punctuation and at lower-to-upper case changes ("relatedLinks" is
+// "related" and "links").
+var boilerplateWords = map[string]bool{
+	// captions and credits
+	"caption": true, "credit": true, "credits": true, "copyright": true,
+	// bylines, datelines, bios
+	"byline": true, "dateline": true, "timestamp": true, "date": true, "author": true, "bio": true,
+	// navigation
+	"nav": true, "navigation": true, "menu": true, "breadcrumb": true, "breadcrumbs": true,
+	// sharing and follow buttons
+	"share": true, "sharing": true, "social": true,
+	// links to other stories
+	"related": true, "trending": true, "popular": true, "recommended": true,
+	// newsletters, subscriptions, promotions
+	"newsletter": true, "subscribe": true, "subscription": true, "signup": true, "promo": true,
+	// comments, cookies, adverts
+	"comment": true, "comments": true, "cookie": true, "cookies": true, "consent": true,
+	"ad": true, "ads": true, "advert": true, "advertisement": true, "sponsored": true,
+}
+
+func isBoilerplate(n *html.Node) bool {
+	if boilerplateTags[n.Data] {
+		return true
+	}
+	found := false
+	classWords(n, func(w string) bool {
+		found = boilerplateWords[w]
+		return !found
+	})
+	return found
+}
+
+// classWords calls f with each lowercased word of n's class and id until f
+// returns false.
+func classWords(n *html.Node, f func(string) bool) {
+	for _, a := range n.Attr {
+		if a.Key != "class" && a.Key != "id" {
+			continue
+		}
+		s := a.Val
+		start := -1
+		var prev rune
+		for i, r := range s {
+			letter := unicode.IsLetter(r)
+			if start >= 0 && (!letter || unicode.IsUpper(r) && unicode.IsLower(prev)) {
+				if !f(strings.ToLower(s[start:i])) {
+					return
+				}
+				start = -1
+			}
+			if letter && start < 0 {
+				start = i
+			}
+			prev = r
+		}
+		if start >= 0 && !f(strings.ToLower(s[start:])) {
+			return
+		}
+	}
+}
+
+// textLen counts the letters and digits under n.
+func textLen(n *html.Node) int {
+	if n.Type == html.TextNode {
+		c := 0
+		for i := 0; i < len(n.Data); {
+			r, size := utf8.DecodeRuneInString(n.Data[i:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				c++
+			}
+			i += size
+		}
+		return c
+	}
+	c := 0
+	for k := n.FirstChild; k != nil; k = k.NextSibling {
+		c += textLen(k)
+	}
+	return c
+}

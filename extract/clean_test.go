@@ -1,0 +1,118 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// body is a paragraph long enough to be most of an article, so that the
+// blocks around it are small next to it.
+const body = `<p>The council voted on Tuesday to fund the first phase of the park, after two years of public hearings,
+lawsuits and a petition signed by more than fourteen thousand residents of the northern districts. The first phase
+will clean up the contaminated soil, build a walking loop and open a playground and a community garden by the summer.</p>`
+
+// cleaned parses an article fragment, cleans it as readability's result
+// would be, and renders its text.
+func cleaned(t *testing.T, fragment string) string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader("<html><body><div id=root>" + fragment + "</div></body></html>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root *html.Node
+	var find func(*html.Node)
+	find = func(n *html.Node) {
+		if n.Type == html.ElementNode && attr(n, "id") == "root" {
+			root = n
+		}
+		for c := n.FirstChild; c != nil && root == nil; c = c.NextSibling {
+			find(c)
+		}
+	}
+	find(doc)
+	cleanArticle(root)
+	return renderText(root)
+}
+
+func TestCleanArticle(t *testing.T) {
+	tests := []struct {
+		name, html string
+		gone, kept []string
+	}{
+		{
+			name: "caption and credit",
+			html: `<figure><img src=a.jpg><figcaption>Protesters outside the hall</figcaption></figure>` + body +
+				`<div class="image-embed"><p class="InlineImage-imageEmbedCredit">Jane Roe | Getty Images</p></div>` +
+				`<p class="wp-caption-text">The old rail yard</p>`,
+			gone: []string{"Protesters outside", "Getty Images", "old rail yard"},
+			kept: []string{"The council voted"},
+		},
+		{
+			name: "byline, dateline and time",
+			html: `<p class="byline">By Jane Roe</p><span class="article-date">Published 1 day ago</span>` +
+				`<p>Updated <time datetime="2019-11-19">Nov 19</time></p>` + body + `<div class="post-author"><h5>Jane Roe</h5><p>Jane writes about cities.</p></div>`,
+			gone: []string{"By Jane Roe", "1 day ago", "Nov 19", "writes about cities"},
+			kept: []string{"The council voted", "Updated"},
+		},
+		{
+			name: "the article's header",
+			html: `<header><h1>Park approved</h1><p>Jane Roe, staff writer</p></header>` + body,
+			gone: []string{"Park approved", "staff writer"},
+			kept: []string{"The council voted"},
+		},
+		{
+			name: "navigation and breadcrumbs",
+			html: `<nav><ul><li>Home</li><li>News</li></ul></nav><ol class="breadcrumb"><li>Local</li></ol>` +
+				`<div id="siteMenu">Sports</div>` + body,
+			gone: []string{"Home", "News", "Local", "Sports"},
+			kept: []string{"The council voted"},
+		},
+		{
+			name: "share, related, newsletter, comments, cookies, adverts",
+			html: body + `<div class="share-bar">Share on Facebook</div><div class="relatedLinks"><a href=/x>Other story</a></div>` +
+				`<div class="newsletter-signup">Get our morning briefing</div><div id="comments">12 comments</div>` +
+				`<p id="cookie-law-info-bar">This website uses cookies</p><div class="ad-container"><p>Continue reading below</p></div>`,
+			gone: []string{"Facebook", "Other story", "briefing", "12 comments", "uses cookies", "Continue reading"},
+			kept: []string{"The council voted"},
+		},
+		{
+			name: "words are whole words",
+			html: `<div class="headline-wrapper"><p class="shared-content">Kept one.</p><p class="adaptive">Kept two.</p>` +
+				`<p class="loaded">Kept three.</p></div>` + body,
+			kept: []string{"Kept one.", "Kept two.", "Kept three.", "The council voted"},
+		},
+		{
+			name: "a wrapper holding most of the text stays, whatever its classes",
+			html: `<div class="post tag-related category-comments">` + body + `</div><p>A short closing line.</p>`,
+			kept: []string{"The council voted", "closing line"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := cleaned(t, tt.html)
+			for _, s := range tt.gone {
+				if strings.Contains(got, s) {
+					t.Errorf("kept %q in:\n%s", s, got)
+				}
+			}
+			for _, s := range tt.kept {
+				if !strings.Contains(got, s) {
+					t.Errorf("dropped %q from:\n%s", s, got)
+				}
+			}
+		})
+	}
+}
+
+func TestClassWords(t *testing.T) {
+	n := &html.Node{Type: html.ElementNode, Data: "div", Attr: []html.Attribute{
+		{Key: "class", Val: "relatedLinks article__mm-image-credit"}, {Key: "id", Val: "cookie_bar2"}, {Key: "title", Val: "share"},
+	}}
+	var got []string
+	classWords(n, func(w string) bool { got = append(got, w); return true })
+	if want := "related links article mm image credit cookie bar"; strings.Join(got, " ") != want {
+		t.Errorf("words %q, want %q", got, want)
+	}
+}
