@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/digest-tool/digest/internal/fakeopenai"
+	"github.com/digest-tool/digest/prompt"
 	"github.com/digest-tool/digest/render"
 	"github.com/digest-tool/digest/store"
 )
@@ -113,6 +114,13 @@ func TestNewOfflineFromSavedPage(t *testing.T) {
 	d, md := ta.draft(t)
 	if d.Engine != "offline" || d.Entry.IssueDate != "20230827" {
 		t.Fatalf("engine %q, issue %q", d.Engine, d.Entry.IssueDate)
+	}
+	f := prompt.Fields{Headline: d.Entry.Title, Summary: d.Entry.Summary, Keywords: d.Entry.Keywords, Themes: d.Entry.Themes, Signals: d.Entry.Signals}
+	if probs := prompt.Validate(f, d.Article.Text); len(probs) > 0 {
+		t.Fatalf("offline draft breaks the model-output rules: %v", probs)
+	}
+	if len(d.ToReview) == 0 {
+		t.Fatal("offline cells to review are not listed in the sidecar")
 	}
 	if d.Entry.URL != "https://example.com/news/zoom-ai-terms?utm_source=x" {
 		t.Fatalf("entry URL %q: the link is kept as given", d.Entry.URL)

@@ -2,8 +2,12 @@ package offline
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/digest-tool/digest/extract"
@@ -76,4 +80,54 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("%v\ntitle %q\ntext %q\n%+v", err, title, text, res.Fields)
 		}
 	})
+}
+
+// BenchmarkAEBArticles runs the engine over the 91 article texts of the
+// extraction benchmark (../shared/bench, absent in CI: skipped) and reports
+// the time per article, its p95 and the mean article length.
+func BenchmarkAEBArticles(b *testing.B) {
+	raw, err := os.ReadFile("../../../shared/bench/aeb-dev/ground-truth.json")
+	if err != nil {
+		b.Skip("benchmark pages not present:", err)
+	}
+	var gt map[string]struct {
+		ArticleBody string `json:"articleBody"`
+		URL         string `json:"url"`
+	}
+	if err := json.Unmarshal(raw, &gt); err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, 0, len(gt))
+	for id := range gt {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var arts []extract.Article
+	words := 0
+	for _, id := range ids {
+		g := gt[id]
+		if strings.TrimSpace(g.ArticleBody) == "" {
+			continue
+		}
+		a := extract.Article{URL: g.URL, Text: g.ArticleBody, Words: len(strings.Fields(g.ArticleBody))}
+		words += a.Words
+		arts = append(arts, a)
+	}
+	e := New()
+	var per []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		for _, a := range arts {
+			t0 := time.Now()
+			if _, err := e.Generate(context.Background(), a); err != nil {
+				b.Fatalf("%s: %v", a.URL, err)
+			}
+			per = append(per, time.Since(t0))
+		}
+	}
+	b.StopTimer()
+	sort.Slice(per, func(i, j int) bool { return per[i] < per[j] })
+	b.ReportMetric(float64(per[len(per)/2].Microseconds())/1000, "ms/article-median")
+	b.ReportMetric(float64(per[len(per)*95/100].Microseconds())/1000, "ms/article-p95")
+	b.ReportMetric(float64(words)/float64(len(arts)), "words/article")
 }
