@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -305,35 +304,13 @@ and <a href="%[1]s/p/1">this again</a>. <a href="/p/older-issue">Last week</a>.
 	}
 }
 
-// buildDigest builds the digest binary once for the tests that run it as a
-// process.
-var buildDigest = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "digest-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "digest")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
 // procRun is the digest binary run against test servers in a workspace.
 type procRun struct {
 	bin, dir string
 	env      []string
 }
 
-func newProcRun(t *testing.T, model *fakeopenai.Server) *procRun {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin, err := buildDigest()
-	if err != nil {
-		t.Fatal(err)
-	}
+func newProcRun(t *testing.T, bin string, model *fakeopenai.Server) *procRun {
 	dir := t.TempDir()
 	return &procRun{bin: bin, dir: dir, env: []string{
 		"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "xdg"), "PATH=" + os.Getenv("PATH"),
@@ -433,13 +410,28 @@ func writeList(t *testing.T, dir, base string, n int) string {
 	return p
 }
 
-// TestBatchKill kills the process midway (SIGKILL), then runs the same
+// TestBatchProcess runs the digest binary, built once, as a process that
+// gets killed or interrupted.
+func TestBatchProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "digest")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Run("kill", func(t *testing.T) { testBatchKill(t, bin) })
+	t.Run("interrupt", func(t *testing.T) { testBatchInterrupt(t, bin) })
+	t.Run("second interrupt", func(t *testing.T) { testBatchSecondInterrupt(t, bin) })
+}
+
+// testBatchKill kills the process midway (SIGKILL), then runs the same
 // batch again: every link ends with exactly one valid draft, none drafted
 // before the kill is asked of the model again, no temporary file is left.
-func TestBatchKill(t *testing.T) {
+func testBatchKill(t *testing.T, bin string) {
 	pages := pageServer(t)
 	model := fakeopenai.New(t, func(fakeopenai.Request) fakeopenai.Reply { return fakeopenai.Reply{Delay: 100 * time.Millisecond} })
-	p := newProcRun(t, model)
+	p := newProcRun(t, bin, model)
 	list := writeList(t, t.TempDir(), pages.URL, 50)
 
 	cmd := p.command("batch", list, "-j", "4")
@@ -464,12 +456,12 @@ func TestBatchKill(t *testing.T) {
 	})
 }
 
-// TestBatchInterrupt: the first SIGINT lets the links in flight finish and
+// testBatchInterrupt: the first SIGINT lets the links in flight finish and
 // exits 130 with no partial file; the next run resumes.
-func TestBatchInterrupt(t *testing.T) {
+func testBatchInterrupt(t *testing.T, bin string) {
 	pages := pageServer(t)
 	model := fakeopenai.New(t, func(fakeopenai.Request) fakeopenai.Reply { return fakeopenai.Reply{Delay: 100 * time.Millisecond} })
-	p := newProcRun(t, model)
+	p := newProcRun(t, bin, model)
 	list := writeList(t, t.TempDir(), pages.URL, 50)
 
 	cmd := p.command("batch", list, "-j", "4")
@@ -502,11 +494,11 @@ func TestBatchInterrupt(t *testing.T) {
 	p.checkResumed(t, model, list, 50)
 }
 
-// TestBatchSecondInterrupt: a second SIGINT cancels the links in flight.
-func TestBatchSecondInterrupt(t *testing.T) {
+// testBatchSecondInterrupt: a second SIGINT cancels the links in flight.
+func testBatchSecondInterrupt(t *testing.T, bin string) {
 	pages := pageServer(t)
 	model := fakeopenai.New(t, func(fakeopenai.Request) fakeopenai.Reply { return fakeopenai.Reply{Delay: 5 * time.Second} })
-	p := newProcRun(t, model)
+	p := newProcRun(t, bin, model)
 	list := writeList(t, t.TempDir(), pages.URL, 10)
 	cmd := p.command("batch", list, "-j", "4")
 	var stderr strings.Builder
