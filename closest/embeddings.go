@@ -208,13 +208,14 @@ const lanes = 0x00FF00FF00FF00FF
 
 // pack lays out a biased query vector for dotPacked: for each 8 bytes, two
 // words holding bytes 6, 4, 2, 0 and 7, 5, 3, 1 in 16-bit lanes, low to high.
-func pack(q []byte) []uint64 {
-	out := make([]uint64, 0, len(q)/4)
+func pack(q []byte) [][2]uint64 {
+	out := make([][2]uint64, 0, len(q)/8)
 	for i := 0; i < len(q); i += 8 {
 		c := q[i : i+8]
-		out = append(out,
-			uint64(c[6])|uint64(c[4])<<16|uint64(c[2])<<32|uint64(c[0])<<48,
-			uint64(c[7])|uint64(c[5])<<16|uint64(c[3])<<32|uint64(c[1])<<48)
+		out = append(out, [2]uint64{
+			uint64(c[6]) | uint64(c[4])<<16 | uint64(c[2])<<32 | uint64(c[0])<<48,
+			uint64(c[7]) | uint64(c[5])<<16 | uint64(c[3])<<32 | uint64(c[1])<<48,
+		})
 	}
 	return out
 }
@@ -225,13 +226,15 @@ func pack(q []byte) []uint64 {
 // a0q0 + a1q1 + a2q2 + a3q3 in the top 16 bits: each product is below 2^14,
 // so no lane carries into the next, and the sum of four is below 2^16.
 // Four products cost one multiply: Go has no SIMD, this is the next best.
-func dotPacked(a []uint64, b []byte) uint64 {
+func dotPacked(a [][2]uint64, b []byte) uint64 {
 	var s0, s1 uint64
-	for len(a) >= 2 && len(b) >= 8 {
-		x := binary.LittleEndian.Uint64(b)
-		s0 += ((x & lanes) * a[0]) >> 48
-		s1 += ((x >> 8 & lanes) * a[1]) >> 48
-		a, b = a[2:], b[8:]
+	for i, q := range a {
+		if 8*i+8 > len(b) {
+			break
+		}
+		x := binary.LittleEndian.Uint64(b[8*i : 8*i+8])
+		s0 += ((x & lanes) * q[0]) >> 48
+		s1 += ((x >> 8 & lanes) * q[1]) >> 48
 	}
 	return s0 + s1
 }

@@ -100,3 +100,24 @@ func cosine(a, b []float32) float64 {
 	}
 	return ab / math.Sqrt(aa*bb)
 }
+
+// BenchmarkEmbeddingsScore scores one query against 100,000 vectors of 256
+// dimensions, the benchmark archive's size (go run ./bench/closest for the
+// whole picture).
+func BenchmarkEmbeddingsScore(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	s := &embSpace{}
+	v := make([]float32, 256)
+	for range 100000 {
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		q, scale, _ := quantize(v)
+		s.add(rep{vec: q, dim: len(v), scale: scale})
+	}
+	q, _ := s.get(0)
+	out := make([]float32, 100000)
+	for b.Loop() {
+		s.score(q, out)
+	}
+}
