@@ -73,7 +73,8 @@ type space interface {
 	// batch is how many texts to prepare at once; the index records each
 	// batch before asking for the next, so an error keeps what was paid for.
 	batch() int
-	// prepare encodes texts; it may call the network and does not change the space.
+	// prepare encodes texts; it may call the network. It adds no slot (the
+	// lexical space gives new terms ids, which is harmless).
 	prepare(ctx context.Context, texts []string) ([]rep, error)
 	// add stores r in the next slot.
 	add(r rep) error

@@ -14,7 +14,7 @@ import (
 // The index file, little-endian throughout:
 //
 //	"DGIX"                 magic
-//	version   uint32       formatVersion; any other is rebuilt
+//	version   uint32       formatVersion; a file of any other is discarded
 //	flags     uint32       bit 0: complete (the last Sync finished)
 //	engine    string       "lexical" | "embeddings"
 //	model     string       embedding model, "" for lexical
