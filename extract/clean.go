@@ -12,10 +12,11 @@ import (
 // readability keeps but that are not the article: captions and photo
 // credits, bylines and datelines, navigation and breadcrumbs, share bars,
 // newsletter and subscription boxes, "related" lists, author bios, cookie
-// notices, comment counts and adverts. It judges by what recurs across
-// sites (tags, class and id words), never by a site. A block holding much
-// of the article is kept whatever its name, since a wrapper's classes
-// (WordPress gives the post's tags and categories) say little.
+// notices, comment counts, adverts, and lines that are only a link to
+// another page. It judges by what recurs across sites (tags, class and id
+// words, link density), never by a site. A block holding much of the
+// article is kept whatever its name, since a wrapper's classes (WordPress
+// gives the post's tags and categories) say little.
 func cleanArticle(root *html.Node) {
 	total := textLen(root)
 	var drop []*html.Node
@@ -25,7 +26,7 @@ func cleanArticle(root *html.Node) {
 			if c.Type != html.ElementNode {
 				continue
 			}
-			if isBoilerplate(c) && textLen(c)*maxShare < total {
+			if isBoilerplate(c) && textLen(c)*maxShare < total || isLinkBlock(c) {
 				drop = append(drop, c)
 				continue
 			}
@@ -130,4 +131,59 @@ func textLen(n *html.Node) int {
 		c += textLen(k)
 	}
 	return c
+}
+
+// linkBlockTags are the blocks isLinkBlock judges: the ones that hold one
+// line of text, where a link to another story sits on its own.
+var linkBlockTags = map[string]bool{"p": true, "li": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "dt": true, "dd": true}
+
+// A link block is a short block whose text is nearly all link text.
+// Headlines of other stories are short; a long paragraph all in links is
+// rare enough to keep.
+const (
+	linkBlockShare = 0.8
+	linkBlockMax   = 400 // letters and digits
+)
+
+// isLinkBlock tells a paragraph, list item or heading that is all (or
+// nearly all) link text: "You may also like" lists, "Related: …" lines,
+// calls to read more or to get an app point to other pages. A link whose
+// text is a web address is a source the article cites, and stays.
+func isLinkBlock(n *html.Node) bool {
+	if !linkBlockTags[n.Data] {
+		return false
+	}
+	all := textLen(n)
+	if all == 0 || all > linkBlockMax {
+		return false
+	}
+	linked, address := linkText(n)
+	return !address && float64(linked) >= linkBlockShare*float64(all)
+}
+
+// linkText counts the letters and digits inside links under n, and tells
+// whether one of those links reads as a web address.
+func linkText(n *html.Node) (count int, address bool) {
+	if n.Type == html.ElementNode && n.Data == "a" {
+		return textLen(n), looksLikeAddress(n)
+	}
+	for k := n.FirstChild; k != nil; k = k.NextSibling {
+		c, a := linkText(k)
+		count += c
+		address = address || a
+	}
+	return count, address
+}
+
+func looksLikeAddress(n *html.Node) bool {
+	if n.Type == html.TextNode {
+		s := strings.TrimSpace(n.Data)
+		return strings.Contains(s, "://") || strings.HasPrefix(s, "www.")
+	}
+	for k := n.FirstChild; k != nil; k = k.NextSibling {
+		if looksLikeAddress(k) {
+			return true
+		}
+	}
+	return false
 }

@@ -84,6 +84,21 @@ func TestCleanArticle(t *testing.T) {
 			kept: []string{"Kept one.", "Kept two.", "Kept three.", "The council voted"},
 		},
 		{
+			name: "lines that are only a link",
+			html: body + `<p>You may also like...</p><p><a href=/a>Who will make the Hall of Fame next year?</a></p>` +
+				`<p>Related: <a href=/b>Snapshots of our universe through time</a></p>` +
+				`<ul><li><a href=/c>Fifteen amazing images of stars</a></li></ul><h4><a href=/d>The new space race</a></h4>` +
+				`<p><a href=/e>CLICK HERE TO GET THE APP</a></p>`,
+			gone: []string{"Hall of Fame", "Snapshots", "amazing images", "space race", "GET THE APP"},
+			kept: []string{"The council voted", "You may also like"},
+		},
+		{
+			name: "links inside text, and cited addresses, stay",
+			html: body + `<p>The <a href=/plan>plan</a> was approved by <a href=/council>the council</a> on Tuesday night.</p>` +
+				`<p><a href="http://example.org/report">http://example.org/report</a></p><li><a href=/w>www.example.org</a></li>`,
+			kept: []string{"The council voted", "The plan was approved by the council", "http://example.org/report", "www.example.org"},
+		},
+		{
 			name: "a wrapper holding most of the text stays, whatever its classes",
 			html: `<div class="post tag-related category-comments">` + body + `</div><p>A short closing line.</p>`,
 			kept: []string{"The council voted", "closing line"},
