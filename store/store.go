@@ -35,6 +35,8 @@ type Draft struct {
 	ToReview []string        `json:"to_review,omitempty"`
 	Created  time.Time       `json:"created"`
 	Tool     string          `json:"tool"` // digest version that wrote it
+	// Rejected is set on the sidecars of drafts/rejected/.
+	Rejected *Rejection `json:"rejected,omitempty"`
 }
 
 // Workspace is a digest folder.
@@ -64,11 +66,12 @@ var idRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // ValidID reports whether id is a 32-hex-digit entry id.
 func ValidID(id string) bool { return idRE.MatchString(id) }
 
-// Where says whether id already exists as a draft or an entry, returning
-// the sidecar's path. The sidecar is the commit point of a save, so a
-// markdown file without one does not count.
+// Where says whether id already exists as an entry, a draft or a rejected
+// draft (looked for in that order), returning the sidecar's path. The
+// sidecar is the commit point of a save, so a markdown file without one
+// does not count. A rejected link counts so that it is not drafted again.
 func (w *Workspace) Where(id string) (string, bool) {
-	for _, dir := range []string{w.Entries, w.Drafts} {
+	for _, dir := range []string{w.Entries, w.Drafts, w.RejectedDir()} {
 		p := filepath.Join(dir, id+".json")
 		if _, err := os.Stat(p); err == nil {
 			return p, true
@@ -101,7 +104,8 @@ func (w *Workspace) SaveDraft(d Draft, markdown []byte) (mdPath string, err erro
 	return mdPath, nil
 }
 
-// LoadDraft reads a sidecar from drafts (or entries when not a draft).
+// LoadDraft reads id's sidecar from wherever Where finds it: entries,
+// drafts or rejected drafts.
 func (w *Workspace) LoadDraft(id string) (Draft, error) {
 	p, ok := w.Where(id)
 	if !ok {
