@@ -26,7 +26,7 @@ func cleanArticle(root *html.Node) {
 			if c.Type != html.ElementNode {
 				continue
 			}
-			if isBoilerplate(c) && textLen(c)*maxShare < total || isLinkBlock(c) {
+			if isBoilerplate(c) && textLen(c)*maxShare < total || isLinkBlock(c) || isAdLabel(c) {
 				drop = append(drop, c)
 				continue
 			}
@@ -186,4 +186,22 @@ func looksLikeAddress(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// adLabels are the words that label an advert slot, in the languages
+// readability itself knows and a few more.
+var adLabels = map[string]bool{
+	"ad": true, "ads": true, "advert": true, "advertisement": true, "advertising": true, "sponsored": true,
+	"anzeige": true, "werbung": true, "publicité": true, "publicidad": true, "anuncio": true, "pubblicità": true,
+	"iklan": true, "реклама": true, "广告": true, "広告": true, "광고": true,
+}
+
+// isAdLabel tells an element whose whole text is an advert label: the
+// label of an empty advert slot.
+func isAdLabel(n *html.Node) bool {
+	if textLen(n) > 20 {
+		return false
+	}
+	t := strings.ToLower(strings.Trim(cleanSpace(renderText(n)), " -–—:·."))
+	return adLabels[t]
 }

@@ -99,6 +99,13 @@ func TestCleanArticle(t *testing.T) {
 			kept: []string{"The council voted", "The plan was approved by the council", "http://example.org/report", "www.example.org"},
 		},
 		{
+			name: "advert labels",
+			html: `<div class="Off5dpXq">Advert</div>` + body + `<div><span>Advertisement</span></div><p>Anzeige</p><div>Iklan</div>` +
+				`<p>Ad blockers are rising.</p>`,
+			gone: []string{"Advert\n", "Advertisement", "Anzeige", "Iklan"},
+			kept: []string{"The council voted", "Ad blockers are rising."},
+		},
+		{
 			name: "a wrapper holding most of the text stays, whatever its classes",
 			html: `<div class="post tag-related category-comments">` + body + `</div><p>A short closing line.</p>`,
 			kept: []string{"The council voted", "closing line"},
