@@ -180,16 +180,17 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 	if err != nil {
 		return Article{}, newError(op, requested, KindInput, err, "not a valid URL", "check the address")
 	}
-	ra, err := readable(doc, pageURL)
-	if err != nil {
-		return Article{}, newError(op, requested, KindContent, err, "readability failed: "+err.Error(), noArticleHint)
-	}
+	ra, rerr := readable(doc, pageURL)
 	var text string
-	if ra.Node != nil {
+	if rerr == nil && ra.Node != nil {
 		cleanArticle(ra.Node)
 		text = renderText(ra.Node)
 	}
+	text = orDeclaredBody(text, meta.article.body)
 	words := countWords(text)
+	if words == 0 && rerr != nil {
+		return Article{}, newError(op, requested, KindContent, rerr, "readability failed: "+rerr.Error(), noArticleHint)
+	}
 	if words == 0 {
 		return Article{}, newError(op, requested, KindContent, nil, "no readable article found", noArticleHint)
 	}

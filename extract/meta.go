@@ -29,6 +29,7 @@ type pageMeta struct {
 type ldFields struct {
 	found                                bool
 	title, byline, site, published, lang string
+	body                                 string // articleBody, as written
 }
 
 func readPageMeta(doc *html.Node) *pageMeta {
@@ -236,6 +237,7 @@ func ldRead(v map[string]any) ldFields {
 	f.site = ldName(v["publisher"])
 	f.published = firstOf(ldName(v["datePublished"]), ldName(v["dateCreated"]))
 	f.lang = ldName(v["inLanguage"])
+	f.body, _ = v["articleBody"].(string)
 	return f
 }
 
