@@ -102,6 +102,10 @@ type Runner struct {
 	// Fatal, when set, picks out errors that stop the whole run (a
 	// rejected API key) rather than fail one link.
 	Fatal func(error) bool
+	// Again, when set, picks out passing failures (the model's rate limit
+	// or server errors outlasting its retries): such a link is tried once
+	// more after the rest of the list, instead of failing at once.
+	Again func(error) bool
 	// Priced says whether costs are known (model prices are set).
 	Priced bool
 
@@ -176,7 +180,12 @@ type job struct {
 	id    [16]byte
 	host  string
 	issue string
+	first error // why the first try failed, on a second try
 }
+
+// maxAgain bounds the links waiting for a second try; beyond it, passing
+// failures fail at once (the model server is down, not busy).
+const maxAgain = 1000
 
 // Run reads links from src and drafts each. Closing stop stops reading
 // new links while those in flight finish; canceling ctx also cancels those
@@ -214,6 +223,7 @@ func (r *Runner) Run(ctx context.Context, stop <-chan struct{}, src Source) (Sum
 		results: make(chan Result, max(r.Workers, 1)),
 		saving:  make(chan struct{}, max(r.Workers, 1)),
 	}
+	s.settled = sync.NewCond(&s.mu)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -232,6 +242,10 @@ func (r *Runner) Run(ctx context.Context, stop <-chan struct{}, src Source) (Sum
 	}
 	go func() {
 		wg.Wait()
+		// The run stopped before their second try: they fail now.
+		for _, jb := range s.again {
+			s.results <- s.failure(jb, s.result(jb), jb.first)
+		}
 		s.savers.Wait() // workers start savers: none starts after they end
 		close(s.results)
 	}()
@@ -286,6 +300,13 @@ type run struct {
 	halt     chan struct{} // closed by a fatal error: stop feeding
 	haltOnce sync.Once
 	fatal    error
+
+	// Links to try again after the list, and the count of jobs handed to
+	// workers and not yet settled; settled is signalled, with mu, when a
+	// job settles.
+	again    []job
+	inflight int
+	settled  *sync.Cond
 }
 
 func (s *run) fatalErr() error {
@@ -364,7 +385,7 @@ func (s *run) feed(ctx context.Context, stop <-chan struct{}, src Source) error 
 			return stopped()
 		}
 		if n.err == io.EOF {
-			return nil
+			return s.feedAgain(quit, stopped)
 		}
 		if n.err != nil {
 			return fmt.Errorf("read the list: %w", n.err)
@@ -379,9 +400,61 @@ func (s *run) feed(ctx context.Context, stop <-chan struct{}, src Source) error 
 			s.stopAll(err)
 			return nil
 		}
+		if !s.dispatch(jb, quit) {
+			return stopped()
+		}
+	}
+}
+
+// dispatch hands jb to a worker, or reports false when feeding must stop.
+func (s *run) dispatch(jb job, quit <-chan struct{}) bool {
+	s.mu.Lock()
+	s.inflight++
+	s.mu.Unlock()
+	select {
+	case s.jobs <- jb:
+		return true
+	case <-quit:
+		s.settle()
+		return false
+	}
+}
+
+// settle marks a dispatched job as done with.
+func (s *run) settle() {
+	s.mu.Lock()
+	s.inflight--
+	s.settled.Broadcast()
+	s.mu.Unlock()
+}
+
+// feedAgain gives the links that failed in passing their second try, once
+// the list is read: by then the model's pause has had time to pass.
+func (s *run) feedAgain(quit <-chan struct{}, stopped func() error) error {
+	for {
+		s.mu.Lock()
+		for len(s.again) == 0 && s.inflight > 0 {
+			s.settled.Wait()
+		}
+		if len(s.again) == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		jb := s.again[0]
+		s.again = s.again[1:]
+		s.mu.Unlock()
 		select {
-		case s.jobs <- jb:
 		case <-quit:
+			s.mu.Lock()
+			s.again = append(s.again, jb)
+			s.mu.Unlock()
+			return stopped()
+		default:
+		}
+		if !s.dispatch(jb, quit) {
+			s.mu.Lock()
+			s.again = append(s.again, jb)
+			s.mu.Unlock()
 			return stopped()
 		}
 	}
@@ -442,43 +515,65 @@ func duplicateReason(firstLine int) string {
 	return "duplicate of an earlier link"
 }
 
+// result is the Result of jb before anything is known of its outcome.
+func (s *run) result(jb job) Result {
+	return Result{Line: jb.link.Line, URL: extract.Redact(jb.link.URL), ID: idHex(jb.id)}
+}
+
+// failure records jb as failed with err and returns its Result.
+func (s *run) failure(jb job, res Result, err error) Result {
+	res.Status, res.Error = Failed, oneLine(err.Error())
+	if jerr := s.j.append(record{State: recFailed, Time: s.now(), Line: jb.link.Line, ID: idHex(jb.id), URL: res.URL, Error: res.Error}, true); jerr != nil {
+		s.stopAll(jerr)
+	}
+	if s.Fatal != nil && s.Fatal(err) {
+		s.stopAll(err)
+	}
+	return res
+}
+
 // process runs one link through fetch and draft, and starts its saving;
-// the link's Result is sent once it is saved (or has failed).
+// the link's Result is sent once it is saved (or has failed), unless it
+// waits for a second try.
 func (s *run) process(ctx context.Context, jb job) {
+	defer s.settle()
 	start := s.now()
-	res := Result{Line: jb.link.Line, URL: extract.Redact(jb.link.URL), ID: idHex(jb.id)}
-	finish := func() Result {
-		res.Seconds = s.now().Sub(start).Seconds()
-		return res
+	res := s.result(jb)
+	send := func(r Result) {
+		r.Seconds = s.now().Sub(start).Seconds()
+		s.results <- r
 	}
-	failed := func(err error) Result {
-		res.Status, res.Error = Failed, oneLine(err.Error())
-		if jerr := s.j.append(record{State: recFailed, Time: s.now(), Line: jb.link.Line, ID: idHex(jb.id), URL: res.URL, Error: res.Error}, true); jerr != nil {
-			s.stopAll(jerr)
-		}
-		if s.Fatal != nil && s.Fatal(err) {
-			s.stopAll(err)
-		}
-		return finish()
-	}
-	fail := func(err error) Result {
-		if ctx.Err() != nil {
+	fail := func(err error) {
+		switch {
+		case ctx.Err() != nil:
 			// Canceled by the user: not the link's fault, redone next run.
 			res.Status, res.Error = Canceled, "canceled"
-			return finish()
+			send(res)
+			return
+		case jb.first == nil && s.Again != nil && s.Again(err) && (s.Fatal == nil || !s.Fatal(err)):
+			s.mu.Lock()
+			wait := len(s.again) < maxAgain
+			if wait {
+				jb.first = err
+				s.again = append(s.again, jb)
+			}
+			s.mu.Unlock()
+			if wait {
+				return
+			}
 		}
-		return failed(err)
+		send(s.failure(jb, res, err))
 	}
 
 	release, err := s.hosts.acquire(ctx, jb.host)
 	if err != nil {
-		s.results <- fail(err)
+		fail(err)
 		return
 	}
 	art, err := s.Fetch(ctx, jb.link.URL)
 	release()
 	if err != nil {
-		s.results <- fail(err)
+		fail(err)
 		return
 	}
 	draftID := jb.id
@@ -487,21 +582,21 @@ func (s *run) process(ctx context.Context, jb job) {
 		if id, ok := parseID(art.ID); ok {
 			draftID = id
 			res.ID = art.ID
-			if first, dup := s.claim(id, jb.link.Line); dup {
+			if first, dup := s.claim(id, jb.link.Line); dup && jb.first == nil {
 				res.Status, res.Reason, res.skip = Skipped, duplicateReason(first)+" (after redirects)", skipDuplicate
-				s.results <- finish()
+				send(res)
 				return
 			}
 			if where, ok := s.Exists(art.ID); ok && !s.Force {
 				res.Status, res.Reason, res.skip = Skipped, existsReason(where), skipExisting
-				s.results <- finish()
+				send(res)
 				return
 			}
 		}
 	}
 	save, err := s.Draft(ctx, art, jb.issue)
 	if err != nil {
-		s.results <- fail(err)
+		fail(err)
 		return
 	}
 	s.saving <- struct{}{}
@@ -511,7 +606,7 @@ func (s *run) process(ctx context.Context, jb job) {
 		// Saving is not canceled: the draft is paid for, and takes a moment.
 		made, err := save()
 		if err != nil {
-			s.results <- failed(err)
+			send(s.failure(jb, res, err))
 			return
 		}
 		res.Status, res.Draft, res.Tokens, res.Cost = Done, made.Path, made.Tokens, made.Cost
@@ -522,7 +617,7 @@ func (s *run) process(ctx context.Context, jb job) {
 		if err := s.j.append(rec, true); err != nil {
 			s.stopAll(err)
 		}
-		s.results <- finish()
+		send(res)
 	}()
 }
 

@@ -433,3 +433,47 @@ func TestRunStopWhileReading(t *testing.T) {
 		t.Fatal("Run did not return after stop while the list blocked")
 	}
 }
+
+// TestRunAgain: links failing in passing get a second try after the rest
+// of the list; a second failure is final.
+func TestRunAgain(t *testing.T) {
+	w := newFakeWS()
+	errBusy := errors.New("rate limited (gave up after 4 retries)")
+	var mu sync.Mutex
+	tries := map[string]int{}
+	w.makeHook = func(ctx context.Context, a extract.Article) error {
+		mu.Lock()
+		defer mu.Unlock()
+		tries[a.URL]++
+		switch {
+		case strings.HasSuffix(a.URL, "/always"):
+			return errBusy
+		case strings.HasSuffix(a.URL, "/3") && tries[a.URL] == 1, strings.HasSuffix(a.URL, "/7") && tries[a.URL] == 1:
+			return errBusy
+		}
+		return nil
+	}
+	var list strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&list, "https://h%d.example/%d\n", i, i)
+	}
+	list.WriteString("https://z.example/always\n")
+	var c collect
+	r := w.runner(t.TempDir(), &c)
+	r.Again = func(err error) bool { return errors.Is(err, errBusy) }
+	sum, err := r.Run(context.Background(), nil, NewListReader(strings.NewReader(list.String())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 10 || sum.Failed != 1 || sum.Interrupted {
+		t.Errorf("summary %+v", sum)
+	}
+	if tries["https://z.example/always"] != 2 || tries["https://h3.example/3"] != 2 || tries["https://h0.example/0"] != 1 {
+		t.Errorf("tries %v", tries)
+	}
+	for _, r := range c.all {
+		if strings.HasSuffix(r.URL, "/always") && (r.Status != Failed || !strings.Contains(r.Error, "rate limited")) {
+			t.Errorf("result %+v", r)
+		}
+	}
+}

@@ -42,7 +42,9 @@ newsletter issue, say), dropping navigation, social and same-site links.
 
 Links are canonicalised and deduplicated first; those already in drafts or
 entries are skipped (--force redoes them). At most 2 pages are fetched at a
-time from one host; model requests share one rate limit and one back-off.
+time from one host; model requests share one rate limit and one back-off, and
+a link whose model request still fails with a rate limit or a server error
+after its retries gets one more try after the rest of the list.
 Each draft is written as soon as it is made, and a journal in .digest/batch
 records each link, so running the same command again after Ctrl-C or a crash
 resumes: links already drafted are not asked of the model again. Ctrl-C stops
@@ -159,6 +161,12 @@ func runBatch(cmd *cobra.Command, a *app, o batchOptions) error {
 		Fatal: func(err error) bool {
 			var pe *prompt.Error
 			return errors.As(err, &pe) && pe.Kind == prompt.KindAuth
+		},
+		// A model that stayed busy or failing through its retries gets
+		// one more try after the rest of the list.
+		Again: func(err error) bool {
+			var pe *prompt.Error
+			return errors.As(err, &pe) && (pe.Kind == prompt.KindRateLimit || pe.Kind == prompt.KindServer)
 		},
 		Priced:   pr != nil,
 		Now:      a.Now,

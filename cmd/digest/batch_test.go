@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -544,5 +545,32 @@ func TestBatchProgressBarOnTerminal(t *testing.T) {
 	}
 	if ta.out.Len() != 0 {
 		t.Errorf("stdout: %q", ta.out)
+	}
+}
+
+// TestBatchRateLimitedGetsAgain: a link whose requests are all answered
+// 429 through the retries gets one more try after the list, and is drafted.
+func TestBatchRateLimitedGetsAgain(t *testing.T) {
+	pages := pageServer(t)
+	var mu sync.Mutex
+	asks := map[string]int{}
+	model := fakeopenai.New(t, func(req fakeopenai.Request) fakeopenai.Reply {
+		m := markerRE.FindString(req.Article())
+		mu.Lock()
+		defer mu.Unlock()
+		asks[m]++
+		if m == "marker-001" && asks[m] <= 5 { // max_retries 4: five tries
+			return fakeopenai.Reply{Status: 429, Header: map[string]string{"Retry-After-Ms": "1"}}
+		}
+		return fakeopenai.Reply{}
+	})
+	ta := batchApp(t, model)
+	ta.app.Stdin = strings.NewReader(pages.URL + "/p/1\n" + pages.URL + "/p/2\n" + pages.URL + "/p/3\n")
+	if code := ta.run("batch", "-", "--json"); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, ta.err)
+	}
+	checkDrafts(t, ta.dir, 3)
+	if asks["marker-001"] != 6 {
+		t.Errorf("the rate-limited page was asked %d times, want 6", asks["marker-001"])
 	}
 }
