@@ -1,6 +1,7 @@
 package closest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -492,6 +493,16 @@ func sameMatches(a, b []Match) bool {
 }
 
 func TestSaveOpenRoundTrip(t *testing.T) {
+	for _, w := range []int{window, 64, 1} {
+		t.Run(fmt.Sprintf("window %d", w), func(t *testing.T) {
+			defer func(w int) { window = w }(window)
+			window = w
+			testSaveOpenRoundTrip(t)
+		})
+	}
+}
+
+func testSaveOpenRoundTrip(t *testing.T) {
 	for name, e := range engines() {
 		t.Run(name, func(t *testing.T) {
 			docs := archive()
@@ -639,7 +650,7 @@ func TestUntrustedFiles(t *testing.T) {
 		{"empty", nil, "not an index"},
 		{"wrong magic", append([]byte("DGIY"), good[4:]...), "not an index"},
 		{"old version", oldVersion, "format version 0"},
-		{"other engine", otherEngine, "built by engine embeddings (fake), want lexical"},
+		{"other engine", otherEngine, "built by another engine: embeddings (fake), want lexical"},
 		{"garbage", []byte("DGIX this is not an index at all"), "format version"},
 	}
 	for _, c := range cases {
@@ -677,6 +688,8 @@ func TestUntrustedFiles(t *testing.T) {
 // parser itself is exercised, and expects an error or a consistent index,
 // never a panic.
 func TestDecodeNeverPanics(t *testing.T) {
+	defer func(w int) { window = w }(window)
+	window = 16 // every read refills the window, many grow it
 	for name, e := range engines() {
 		t.Run(name, func(t *testing.T) {
 			x := buildIndex(t, e, archive())
@@ -690,7 +703,7 @@ func TestDecodeNeverPanics(t *testing.T) {
 					data[i] ^= bit
 					fixCRC(data)
 					y := newIndex("", e)
-					if err := y.decode(data); err == nil {
+					if err := y.decode(bytes.NewReader(data), int64(len(data))); err == nil {
 						for _, d := range archive() {
 							if _, err := y.Closest(context.Background(), d, 0, 0); err != nil {
 								t.Fatal(err)
@@ -704,7 +717,7 @@ func TestDecodeNeverPanics(t *testing.T) {
 				if len(data) >= 12 {
 					fixCRC(data)
 				}
-				if err := newIndex("", e).decode(data); err == nil && n != len(good) {
+				if err := newIndex("", e).decode(bytes.NewReader(data), int64(len(data))); err == nil && n != len(good) {
 					t.Errorf("a file cut at %d of %d bytes decoded", n, len(good))
 				}
 			}

@@ -259,7 +259,7 @@ func (s *embSpace) read(r *reader, n int) error {
 	if r.err == nil && (dim > maxDim || (n > 0 && dim == 0)) {
 		r.fail("bad dimension %d", dim)
 	}
-	if r.err == nil && uint64(r.left()) < uint64(n)*(4+dim) {
+	if r.err == nil && uint64(r.remaining()) < uint64(n)*(4+dim) {
 		r.err = errTruncated
 	}
 	if r.err != nil {

@@ -25,7 +25,8 @@ import (
 //	crc       uint32       CRC-32C of every byte before it
 //
 // A string is a uvarint length and its bytes. A file that does not parse
-// exactly, or whose checksum differs, is not trusted.
+// exactly, or whose checksum differs, is not trusted. The file is parsed as
+// it is read and checked at the end: nothing built from it is used before.
 const (
 	magic         = "DGIX"
 	formatVersion = 1
@@ -85,12 +86,25 @@ func (w *writer) finish() error {
 // errTruncated is what a read past the end of the data reports.
 var errTruncated = errors.New("truncated")
 
-// reader reads the index file from memory; the first error sticks, and
-// every read after it returns zero values.
+// reader reads the index file through a window, so that loading never holds
+// the whole file besides what is built from it, and sums the CRC of what it
+// reads. The first error sticks, and every read after it returns zero
+// values. A slice it returns is valid until the next read.
 type reader struct {
-	b   []byte
-	off int
-	err error
+	src  io.Reader
+	crc  hash.Hash32
+	buf  []byte // buf[off:] is read from src but not yet consumed
+	off  int
+	left int64 // bytes src still holds
+	err  error
+}
+
+// window is the reader's usual buffer size; a longer read grows it. Tests
+// make it tiny.
+var window = 1 << 20
+
+func newReader(src io.Reader, size int64) *reader {
+	return &reader{src: src, crc: crc32.New(castagnoli), left: size, buf: make([]byte, 0, window)}
 }
 
 func (r *reader) fail(format string, a ...any) {
@@ -99,31 +113,60 @@ func (r *reader) fail(format string, a ...any) {
 	}
 }
 
-func (r *reader) left() int { return len(r.b) - r.off }
+// remaining is the number of bytes not yet consumed.
+func (r *reader) remaining() int64 { return int64(len(r.buf)-r.off) + r.left }
 
-func (r *reader) next(n int) []byte {
+// peek returns the next n bytes without consuming them.
+func (r *reader) peek(n int) []byte {
 	if r.err != nil {
 		return nil
 	}
-	if n < 0 || n > r.left() {
+	if n < 0 || int64(n) > r.remaining() {
 		r.err = errTruncated
 		return nil
 	}
-	b := r.b[r.off : r.off+n : r.off+n]
-	r.off += n
+	if have := len(r.buf) - r.off; have < n {
+		// Move the unread bytes to the front and read at least the rest.
+		keep := copy(r.buf[:cap(r.buf)], r.buf[r.off:])
+		if n > cap(r.buf) {
+			grown := make([]byte, keep, n+window)
+			copy(grown, r.buf[:keep])
+			r.buf = grown
+		}
+		r.buf, r.off = r.buf[:cap(r.buf)], 0
+		want := int(min(int64(len(r.buf)-keep), r.left))
+		got, err := io.ReadAtLeast(r.src, r.buf[keep:keep+want], n-keep)
+		r.crc.Write(r.buf[keep : keep+got])
+		r.left -= int64(got)
+		r.buf = r.buf[:keep+got]
+		if err != nil {
+			r.err = fmt.Errorf("read: %w", err)
+			return nil
+		}
+	}
+	return r.buf[r.off : r.off+n]
+}
+
+// skip consumes n bytes, which peek returned.
+func (r *reader) skip(n int) { r.off += n }
+
+func (r *reader) next(n int) []byte {
+	b := r.peek(n)
+	r.skip(len(b))
 	return b
 }
 
 func (r *reader) uvarint() uint64 {
+	b := r.peek(int(min(binary.MaxVarintLen64, r.remaining())))
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(r.b[r.off:])
+	v, n := binary.Uvarint(b)
 	if n <= 0 {
 		r.err = errTruncated
 		return 0
 	}
-	r.off += n
+	r.skip(n)
 	return v
 }
 
@@ -132,7 +175,7 @@ func (r *reader) uvarint() uint64 {
 // for a huge allocation.
 func (r *reader) count(size int) int {
 	v := r.uvarint()
-	if r.err == nil && v > uint64(r.left()/max(size, 1)) {
+	if r.err == nil && v > uint64(r.remaining()/int64(max(size, 1))) {
 		r.err = errTruncated
 		return 0
 	}

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,7 +58,7 @@ func FileName(e Engine) string {
 // exists but cannot be read is an error.
 func Open(path string, e Engine) (*Index, error) {
 	x := newIndex(path, e)
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		x.stale = fmt.Errorf("index %s: not built yet", path)
 		return x, nil
@@ -66,7 +66,15 @@ func Open(path string, e Engine) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
-	if err := x.decode(data); err != nil {
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("open index %s: not a regular file", path)
+	}
+	if err := x.decode(f, st.Size()); err != nil {
 		x = newIndex(path, e)
 		x.stale = fmt.Errorf("index %s: %w; discarded", path, err)
 		x.changed = true
@@ -371,28 +379,57 @@ func (x *Index) encode(w *writer) {
 	x.sp.write(w, keep)
 }
 
-func (x *Index) decode(data []byte) error {
-	if len(data) < len(magic) || string(data[:len(magic)]) != magic {
+// decode reads an index file of size bytes from src into x. It checks the
+// magic and version first, parses the rest as it is read, and trusts nothing
+// it built unless the file ends exactly where its checksum says.
+func (x *Index) decode(src io.Reader, size int64) error {
+	head := make([]byte, min(size, 8))
+	if _, err := io.ReadFull(src, head); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if len(head) < len(magic) || string(head[:len(magic)]) != magic {
 		return errors.New("not an index file")
 	}
-	r := &reader{b: data, off: len(magic)}
-	if v := r.u32(); r.err != nil {
+	if len(head) < 8 || size < 8+4+4 {
 		return errors.New("truncated")
-	} else if v != formatVersion {
+	}
+	if v := binary.LittleEndian.Uint32(head[4:]); v != formatVersion {
 		return fmt.Errorf("format version %d, this digest reads version %d", v, formatVersion)
 	}
-	if len(data) < r.off+4 {
+	r := newReader(src, size-8-4)
+	r.crc.Write(head)
+	err := x.parse(r)
+	if errors.Is(err, errOtherEngine) {
+		return err
+	}
+	if err == nil && r.remaining() != 0 {
+		err = fmt.Errorf("%d bytes after the end", r.remaining())
+	}
+	if err != nil {
+		// Read on, to tell a corrupt file from one this code cannot parse.
+		if _, cerr := io.Copy(r.crc, io.LimitReader(src, r.left)); cerr != nil {
+			return fmt.Errorf("read: %w", cerr)
+		}
+	}
+	var sum [4]byte
+	if _, rerr := io.ReadFull(src, sum[:]); rerr != nil {
 		return errors.New("truncated")
 	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+	if r.crc.Sum32() != binary.LittleEndian.Uint32(sum[:]) {
 		return errors.New("checksum mismatch: the file is corrupt or truncated")
 	}
-	r.b = body
+	return err
+}
+
+// errOtherEngine marks a file built by another engine or model.
+var errOtherEngine = errors.New("built by another engine")
+
+// parse reads what follows the version.
+func (x *Index) parse(r *reader) error {
 	flags := r.u32()
 	name, model := r.str(), r.str()
 	if r.err == nil && (name != x.engine.Name() || model != x.engine.Model()) {
-		return fmt.Errorf("built by engine %s, want %s", describe(name, model), describe(x.engine.Name(), x.engine.Model()))
+		return fmt.Errorf("%w: %s, want %s", errOtherEngine, describe(name, model), describe(x.engine.Name(), x.engine.Model()))
 	}
 	n := r.count(18)
 	x.recs = make([]record, n, headroom(n)) // room for the next entries without a copy
@@ -429,9 +466,6 @@ func (x *Index) decode(data []byte) error {
 	}
 	if r.err != nil {
 		return r.err
-	}
-	if r.left() != 0 {
-		return fmt.Errorf("%d bytes after the end", r.left())
 	}
 	x.sp.refresh(n)
 	x.complete = flags&flagComplete != 0

@@ -325,13 +325,24 @@ func (s *lexSpace) read(r *reader, n int) error {
 		if r.err != nil {
 			return r.err
 		}
-		b := r.b[r.off:]
+		// A posting takes at most 5 bytes: slots are below 2^24.
+		b := r.peek(int(min(int64(5*c), r.remaining())))
+		if r.err != nil {
+			return r.err
+		}
+		size := len(b)
 		end := off + c + c/8 + 1
 		list := arena[off:off:end]
 		off, used = end, used+c
 		slot := uint64(0)
 		for i := range c {
-			d, k := binary.Uvarint(b)
+			var d uint64
+			var k int
+			if len(b) > 0 && b[0] < 0x80 {
+				d, k = uint64(b[0]), 1 // most gaps are small
+			} else {
+				d, k = binary.Uvarint(b)
+			}
 			if k <= 0 || k >= len(b) || (i > 0 && d == 0) || d >= uint64(n) || slot+d >= uint64(n) || b[k] == 0 {
 				return fmt.Errorf("term %d: bad list", t)
 			}
@@ -339,7 +350,7 @@ func (s *lexSpace) read(r *reader, n int) error {
 			list = append(list, uint32(slot)<<8|uint32(b[k]))
 			b = b[k+1:]
 		}
-		r.off = len(r.b) - len(b)
+		r.skip(size - len(b))
 		s.post[t] = list
 	}
 	if used != pairs {
