@@ -22,15 +22,15 @@ var ErrAuth = errors.New("authentication failed")
 // OpenAIConfig configures NewOpenAI. The zero value of each field but
 // APIKey and MaxRetries means the documented default.
 type OpenAIConfig struct {
-	BaseURL    string // OpenAI-compatible endpoint, e.g. http://localhost:11434/v1; "" = https://api.openai.com/v1
-	APIKey     string // never written into an error
-	Model      string // "" = DefaultEmbeddingModel
+	BaseURL string // OpenAI-compatible endpoint, e.g. http://localhost:11434/v1; "" = https://api.openai.com/v1
+	APIKey  string // never written into an error
+	Model   string // "" = DefaultEmbeddingModel
 	// Dimensions asks for vectors this long (text-embedding-3 models
 	// shorten theirs with little loss); 0 = the model's own (1,536 for
 	// text-embedding-3-small). A query reads every vector: at 100,000
 	// entries, 256 dimensions take a few milliseconds, 1,536 six times that.
 	Dimensions int
-	BatchSize  int    // texts per request; 0 = 64
+	BatchSize  int // texts per request; 0 = 64
 	// MaxRetries bounds the retries of one request after a rate limit (429,
 	// waiting for Retry-After), a server error (5xx) or a network error,
 	// with exponential back-off from one second. Auth errors (401, 403),
