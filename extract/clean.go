@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -12,13 +13,14 @@ import (
 // readability keeps but that are not the article: captions and photo
 // credits, bylines and datelines, navigation and breadcrumbs, share bars,
 // newsletter and subscription boxes, "related" lists, author bios, cookie
-// notices, comment counts, adverts, and lines that are only a link to
-// another page. It judges by what recurs across sites (tags, class and id
+// notices, comment counts, adverts, lines that are only a link to another
+// page, and the title said again. It judges by what recurs across sites (tags, class and id
 // words, link density), never by a site. A block holding much of the
 // article is kept whatever its name, since a wrapper's classes (WordPress
 // gives the post's tags and categories) say little.
-func cleanArticle(root *html.Node) {
+func cleanArticle(root *html.Node, titles ...string) {
 	total := textLen(root)
+	keys := titleKeys(titles...)
 	var drop []*html.Node
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
@@ -26,7 +28,7 @@ func cleanArticle(root *html.Node) {
 			if c.Type != html.ElementNode {
 				continue
 			}
-			if isBoilerplate(c) && textLen(c)*maxShare < total || isLinkBlock(c) || isAdLabel(c) {
+			if isBoilerplate(c) && textLen(c)*maxShare < total || isLinkBlock(c) || isAdLabel(c) || isTitle(c, keys) {
 				drop = append(drop, c)
 				continue
 			}
@@ -204,4 +206,42 @@ func isAdLabel(n *html.Node) bool {
 	}
 	t := strings.ToLower(strings.Trim(cleanSpace(renderText(n)), " -–—:·."))
 	return adLabels[t]
+}
+
+// titleKeys are the comparable forms of an article's titles.
+func titleKeys(titles ...string) []string {
+	var keys []string
+	for _, t := range titles {
+		if k := textKey(t); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// isTitle tells a heading or paragraph that repeats the article's title:
+// readability drops such a heading only when it is the first one, and
+// sites print the title again above a gallery or in a print header.
+func isTitle(n *html.Node, titles []string) bool {
+	switch n.Data {
+	case "h1", "h2", "h3", "h4", "p":
+	default:
+		return false
+	}
+	if len(titles) == 0 {
+		return false
+	}
+	k := textKey(renderText(n))
+	return k != "" && slices.Contains(titles, k)
+}
+
+// textKey is s lowercased, less everything but letters and digits.
+func textKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }

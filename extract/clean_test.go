@@ -138,3 +138,22 @@ func TestClassWords(t *testing.T) {
 		t.Errorf("words %q, want %q", got, want)
 	}
 }
+
+func TestCleanArticleTitle(t *testing.T) {
+	doc, err := html.Parse(strings.NewReader(`<div><h2 class="headline">New SUVs highlight the L.A. Auto Show</h2>` + body +
+		`<h3>What happens next</h3><p>New SUVs highlight the L.A. Auto Show, and more.</p><p>new suvs highlight the LA auto show</p></div>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := doc.FirstChild.LastChild.FirstChild // html > body > div
+	cleanArticle(root, "", "New SUVs highlight the L.A. Auto Show")
+	got := renderText(root)
+	if strings.Contains(got, "L.A. Auto Show\n") || strings.Contains(got, "LA auto show") {
+		t.Errorf("title kept:\n%s", got)
+	}
+	for _, s := range []string{"The council voted", "What happens next", "Auto Show, and more."} {
+		if !strings.Contains(got, s) {
+			t.Errorf("dropped %q from:\n%s", s, got)
+		}
+	}
+}

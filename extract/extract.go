@@ -183,7 +183,7 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 	ra, rerr := readable(doc, pageURL)
 	var text string
 	if rerr == nil && ra.Node != nil {
-		cleanArticle(ra.Node)
+		cleanArticle(ra.Node, ra.Title(), meta.fallbackTitle(), meta.title)
 		text = renderText(ra.Node)
 	}
 	text = orDeclaredBody(text, meta.article.body)
