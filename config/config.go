@@ -29,6 +29,8 @@ type Config struct {
 	Fetch      Fetch      `toml:"fetch"`
 	Newsletter Newsletter `toml:"newsletter"`
 	Batch      Batch      `toml:"batch"`
+	Closest    Closest    `toml:"closest"`
+	Git        Git        `toml:"git"`
 	Paths      Paths      `toml:"paths"`
 	Git        Git        `toml:"git"`
 
@@ -76,6 +78,20 @@ type Newsletter struct {
 // Batch configures `digest batch`.
 type Batch struct {
 	Concurrency int `toml:"concurrency"`
+}
+
+// Closest configures the related-entries index.
+type Closest struct {
+	Engine         string  `toml:"engine"`
+	EmbeddingModel string  `toml:"embedding_model"`
+	Dimensions     int     `toml:"dimensions"`
+	MinSimilarity  float64 `toml:"min_similarity"`
+	K              int     `toml:"k"`
+}
+
+// Git configures how accepted entries reach the repository.
+type Git struct {
+	Commit bool `toml:"commit"`
 }
 
 // Paths are workspace folders, relative to the workspace.
@@ -190,8 +206,9 @@ func fileError(name string, err error) error {
 var typeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 var (
-	engines     = []string{"auto", "openai", "offline"}
-	structModes = []string{"json_schema", "json_object", "prompt"}
+	engines        = []string{"auto", "openai", "offline"}
+	structModes    = []string{"json_schema", "json_object", "prompt"}
+	closestEngines = []string{"auto", "lexical", "embeddings"}
 )
 
 // validate checks values a type cannot: enumerations, ranges, formats.
@@ -212,6 +229,12 @@ func (c *Config) validate(name string) error {
 	}
 	if err := oneOf("model.structured", c.Model.Structured, structModes); err != nil {
 		return err
+	}
+	if err := oneOf("closest.engine", c.Closest.Engine, closestEngines); err != nil {
+		return err
+	}
+	if c.Closest.Engine == "embeddings" && c.Closest.EmbeddingModel == "" {
+		return bad("closest.engine", "embeddings needs closest.embedding_model")
 	}
 	switch {
 	case c.Model.Name == "":
@@ -238,6 +261,12 @@ func (c *Config) validate(name string) error {
 		return bad("fetch.max_bytes", "%d is below 1024", c.Fetch.MaxBytes)
 	case c.Batch.Concurrency < 1 || c.Batch.Concurrency > 256:
 		return bad("batch.concurrency", "%d is outside 1..256", c.Batch.Concurrency)
+	case c.Closest.Dimensions < 0 || c.Closest.Dimensions > 8192:
+		return bad("closest.dimensions", "%d is outside 0..8192", c.Closest.Dimensions)
+	case c.Closest.MinSimilarity < 0 || c.Closest.MinSimilarity > 1:
+		return bad("closest.min_similarity", "%v is outside 0..1", c.Closest.MinSimilarity)
+	case c.Closest.K < 1 || c.Closest.K > 10:
+		return bad("closest.k", "%d is outside 1..10", c.Closest.K)
 	case c.Paths.Drafts == "" || c.Paths.Entries == "":
 		return bad("paths", "drafts and entries must be set")
 	case !strings.Contains(c.Newsletter.IssueURL, "{date}"):
