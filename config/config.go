@@ -30,7 +30,6 @@ type Config struct {
 	Newsletter Newsletter `toml:"newsletter"`
 	Batch      Batch      `toml:"batch"`
 	Closest    Closest    `toml:"closest"`
-	Git        Git        `toml:"git"`
 	Paths      Paths      `toml:"paths"`
 	Git        Git        `toml:"git"`
 
@@ -87,11 +86,6 @@ type Closest struct {
 	Dimensions     int     `toml:"dimensions"`
 	MinSimilarity  float64 `toml:"min_similarity"`
 	K              int     `toml:"k"`
-}
-
-// Git configures how accepted entries reach the repository.
-type Git struct {
-	Commit bool `toml:"commit"`
 }
 
 // Paths are workspace folders, relative to the workspace.
