@@ -27,6 +27,11 @@ type Pipeline struct {
 	Tool     string // digest version, recorded in the sidecar
 	// Stage, when set, is told each stage as it starts ("fetching", ...).
 	Stage func(stage string)
+	// Related, when set, lists the archive entries closest to the new one.
+	// Its failure does not lose the draft: Warn is told and Closest stays
+	// empty, to be recomputed on accept.
+	Related func(ctx context.Context, id, canonicalURL string, e render.Entry) ([]render.Related, error)
+	Warn    func(msg string)
 }
 
 // Draft asks the engine for the entry's fields, renders the entry and
@@ -49,6 +54,16 @@ func (p *Pipeline) Draft(ctx context.Context, a extract.Article, issueDate strin
 		Themes:    res.Fields.Themes,
 		Signals:   res.Fields.Signals,
 		Closest:   []render.Related{},
+	}
+	if p.Related != nil {
+		p.stage("finding the closest entries")
+		rel, err := p.Related(ctx, a.ID, a.CanonicalURL, e)
+		if err != nil && p.Warn != nil {
+			p.Warn(fmt.Sprintf("%s: closest entries left empty: %v", extract.Redact(a.URL), err))
+		}
+		if err == nil {
+			e.Closest = rel
+		}
 	}
 	// The sidecar holds what the markdown holds (Normalize is what rendering
 	// does to text), plus the evidence quotes the markdown leaves out.

@@ -186,7 +186,13 @@ func (a *app) pipeline(c *config.Config, noCache bool) (*pipeline.Pipeline, erro
 	if err != nil {
 		return nil, fmt.Errorf("entry template: %w", err)
 	}
+	ar, err := a.archive(c)
+	if err != nil {
+		return nil, err
+	}
 	return &pipeline.Pipeline{
+		Related:   ar.Related,
+		Warn:      func(msg string) { fmt.Fprintln(a.Stderr, "digest: warning: "+msg) },
 		Extractor: a.extractor(c),
 		Engine:    engine,
 		Renderer:  r,
