@@ -25,7 +25,7 @@ const (
 // Flag is one reason a draft needs a person's attention.
 type Flag struct {
 	Kind  string   `json:"kind"`
-	Items []string `json:"items,omitempty"`
+	Items []string `json:"items"` // never null: [] when the flag has none
 }
 
 // Label is the flag for a person: "to review (3)", "cut article".
@@ -49,6 +49,9 @@ func (w *Workspace) Flags(d Draft, md []byte) []Flag {
 	var fs []Flag
 	add := func(kind string, items []string, on bool) {
 		if on || len(items) > 0 {
+			if items == nil {
+				items = []string{}
+			}
 			fs = append(fs, Flag{Kind: kind, Items: items})
 		}
 	}
