@@ -198,6 +198,11 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 	if err != nil {
 		return Article{}, newError(op, requested, KindInput, err, "not a valid URL ("+err.Error()+")", "check the address")
 	}
+	// Readability's byline is the metadata's author or, without one, a guess
+	// from the page; JSON-LD comes first as readability fails on what
+	// pickByline mends, and authors named only through references last. A
+	// date split off a byline may serve as the published date.
+	byline, bylineDate := pickByline(meta.ldByline(), ra.Byline(), meta.metaByline(), meta.referredByline())
 	a := Article{
 		URL:           requested,
 		FinalURL:      final,
@@ -205,9 +210,9 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 		LinkCanonical: resolveRef(pageURL, meta.base, meta.canonical),
 		ID:            ID(canonical),
 		Title:         firstOf(ra.Title(), meta.fallbackTitle()),
-		Byline:        firstOf(trimBy(ra.Byline()), trimBy(meta.fallbackByline())),
+		Byline:        byline,
 		Site:          firstOf(ra.SiteName(), meta.fallbackSite()),
-		Published:     meta.published(),
+		Published:     firstOf(meta.published(), bylineDate),
 		Language:      firstOf(normLang(ra.Language()), meta.language(headerLang)),
 		Text:          strings.ToValidUTF8(text, "\uFFFD"),
 		Words:         words,
@@ -229,9 +234,10 @@ func readable(doc *html.Node, pageURL *url.URL) (a readability.Article, err erro
 	return parser.ParseDocument(doc, pageURL)
 }
 
-// trimBy drops the "By " many bylines start with.
+// trimBy drops the "By " many bylines start with, and the separators
+// left at their end ("PTI,").
 func trimBy(s string) string {
-	s = cleanSpace(s)
+	s = strings.TrimRight(cleanSpace(s), " ,;|-–—·•/")
 	if len(s) > 3 && strings.EqualFold(s[:3], "by ") {
 		return strings.TrimSpace(s[3:])
 	}

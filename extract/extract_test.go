@@ -71,6 +71,19 @@ func TestFromURLPages(t *testing.T) {
 			hasNot: []string{"cookies", "Subscribe", "Opinion", "More from Local", "School board", "Share on Facebook", "morning briefing", "All rights reserved", "dataLayer"},
 		},
 		{
+			page: "wordpress-yoast.html", contentType: "text/html; charset=UTF-8",
+			title: "How we rebuilt the old mill's waterwheel", byline: "Dora Whitfield",
+			site: "Millbrook Heritage Society", published: "2023-05-14T08:30:00Z", language: "en-US",
+			has: []string{
+				"For almost forty years the wheel of Millbrook mill stood still",
+				"two valleys over.”\n\nFinding the old drawings\n\nThe society had no plans",
+				"flour ground on the day will be for sale.",
+			},
+			hasNot: []string{"cookies", "Skip to content", "Join the society", "Posted on", "Photo: Sam Okafor", "Advertisement",
+				"Share this", "Facebook", "Related", "Clearing the millpond", "Tagged", "About Dora", "Previous:", "thoughts on",
+				"Recent posts", "Subscribe", "Proudly powered"},
+		},
+		{
 			page: "jsonld.html", contentType: "text/html",
 			title: "Why our team stopped writing microservices", byline: "Sam O'Neill, Lena Fischer",
 			site: "Field Notes", published: "2023-11-02T09:15:00Z", language: "en-GB",

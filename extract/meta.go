@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/itlightning/dateparse"
 	"golang.org/x/net/html"
@@ -14,21 +15,27 @@ import (
 // (OpenGraph, Dublin Core, …), JSON-LD, <link rel=canonical>. It fills the
 // metadata readability leaves empty.
 type pageMeta struct {
-	lang      string            // <html lang>
-	meta      map[string]string // lowercased name/property/itemprop/http-equiv -> first non-empty content
-	canonical string            // <link rel=canonical href>, as written
-	base      string            // <base href>
-	title     string            // <title>
-	timeAttr  string            // datetime of the first <time itemprop=datePublished> or <time pubdate>
-	article   ldFields          // from the first JSON-LD Article-like object
-	webPage   ldFields          // from the first JSON-LD WebPage-like object
-	website   string            // name of the first JSON-LD WebSite object
+	lang      string                    // <html lang>
+	meta      map[string]string         // lowercased name/property/itemprop/http-equiv -> first non-empty content
+	canonical string                    // <link rel=canonical href>, as written
+	base      string                    // <base href>
+	title     string                    // <title>
+	timeAttr  string                    // datetime of the first <time itemprop=datePublished> or <time pubdate>
+	itemDate  string                    // content, datetime or text of the first other itemprop=datePublished
+	anyTime   string                    // datetime of the first <time datetime> of any kind
+	relAuthor string                    // text of the first <a rel=author>
+	ld        []any                     // the page's JSON-LD blocks, parsed
+	ldIDs     map[string]map[string]any // JSON-LD nodes by @id, to resolve references
+	article   ldFields                  // from the first JSON-LD Article-like object
+	webPage   ldFields                  // from the first JSON-LD WebPage-like object
+	website   string                    // name of the first JSON-LD WebSite object
 }
 
 // ldFields are the JSON-LD properties digest uses.
 type ldFields struct {
 	found                                bool
 	title, byline, site, published, lang string
+	bylineRef                            string // authors given by @id reference only
 	body                                 string // articleBody, as written
 }
 
@@ -71,11 +78,21 @@ func readPageMeta(doc *html.Node) *pageMeta {
 				if m.timeAttr == "" && (strings.EqualFold(attr(n, "itemprop"), "datePublished") || hasAttr(n, "pubdate")) {
 					m.timeAttr = strings.TrimSpace(attr(n, "datetime"))
 				}
+				if m.anyTime == "" {
+					m.anyTime = strings.TrimSpace(attr(n, "datetime"))
+				}
+			case "a":
+				if m.relAuthor == "" && hasToken(attr(n, "rel"), "author") {
+					m.relAuthor = cleanSpace(nodeText(n))
+				}
 			case "script":
 				if strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json") && n.FirstChild != nil {
-					m.readJSONLD(n.FirstChild.Data)
+					m.parseJSONLD(n.FirstChild.Data)
 				}
 				return
+			}
+			if m.itemDate == "" && n.Data != "time" && n.Data != "meta" && strings.EqualFold(attr(n, "itemprop"), "datePublished") {
+				m.itemDate = firstOf(attr(n, "content"), attr(n, "datetime"), nodeText(n))
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -83,6 +100,14 @@ func readPageMeta(doc *html.Node) *pageMeta {
 		}
 	}
 	walk(doc)
+	// References go across blocks, so the nodes are indexed before any is read.
+	m.ldIDs = map[string]map[string]any{}
+	for _, v := range m.ld {
+		m.indexLD(v, 0)
+	}
+	for _, v := range m.ld {
+		m.walkLD(v, 0)
+	}
 	return m
 }
 
@@ -100,13 +125,45 @@ func (m *pageMeta) fallbackTitle() string {
 	return firstOf(m.article.title, m.get("og:title", "twitter:title", "dc.title"), m.webPage.title, m.title)
 }
 
-func (m *pageMeta) fallbackByline() string {
+// ldByline is the author the page's JSON-LD names outright.
+func (m *pageMeta) ldByline() string { return m.article.byline }
+
+// metaByline is the author the page's <meta> tags name.
+func (m *pageMeta) metaByline() string {
 	author := m.get("article:author")
 	if strings.Contains(author, "://") { // a profile URL, not a name
 		author = ""
 	}
-	return firstOf(m.article.byline, m.get("author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "citation_author"), author)
+	return firstOf(m.get("author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "citation_author"), author)
 }
+
+// referredByline is the author a JSON-LD reference names: in WordPress
+// it is the account that posted, which on news sites is often not the
+// writer, so it ranks below what the page shows.
+func (m *pageMeta) referredByline() string {
+	return firstOf(m.article.bylineRef, m.relAuthor)
+}
+
+// pickByline returns the first plausible byline of candidates, best first,
+// with the date it carried split off. Bylines read from the page itself
+// often carry a date ("Jane Roe November 15, 2019"), and a guess can land
+// on an author's bio, which is no byline.
+func pickByline(candidates ...string) (byline, published string) {
+	for _, c := range candidates {
+		name, date := splitBylineDate(trimBy(c))
+		if name != "" && !strings.EqualFold(name, "by") && len(name) <= maxBylineBytes && len(strings.Fields(name)) <= maxBylineWords {
+			return name, date
+		}
+	}
+	return "", ""
+}
+
+// A byline names a few people and perhaps their outlet: "Sarah E.
+// Needleman, Wall Street Journal" is 7 words; a sentence is not a byline.
+const (
+	maxBylineWords = 14
+	maxBylineBytes = 150
+)
 
 func (m *pageMeta) fallbackSite() string {
 	return firstOf(m.article.site, m.get("og:site_name"), m.webPage.site, m.website, m.get("application-name"))
@@ -123,7 +180,9 @@ func (m *pageMeta) published() string {
 		m.get("datepublished", "dc.date.issued", "dc.date", "dcterms.date", "citation_publication_date",
 			"citation_date", "pubdate", "publishdate", "publish-date", "publish_date", "sailthru.date", "date"),
 		m.timeAttr,
+		m.itemDate,
 		m.webPage.published,
+		m.anyTime, // a <time> of unknown role: often the date shown with the byline
 	} {
 		if t, ok := parseTime(s); ok {
 			return t
@@ -155,6 +214,36 @@ func parseTime(s string) (string, bool) {
 	return t.Format(time.RFC3339), true
 }
 
+// splitBylineDate splits a date off the end of a byline: "Carrie
+// ArnoldNovember 15, 2019" is "Carrie Arnold" and 2019-11-15. A byline
+// without a digit, or whose end is no date, is returned whole.
+func splitBylineDate(s string) (name, published string) {
+	if strings.IndexFunc(s, unicode.IsDigit) < 0 {
+		return s, ""
+	}
+	var prev rune
+	for i, r := range s {
+		// A date starts a word, or follows a name it was glued to.
+		starts := i > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) &&
+			(!unicode.IsLetter(prev) && !unicode.IsDigit(prev) || unicode.IsUpper(r) && unicode.IsLower(prev))
+		prev = r
+		if !starts {
+			continue
+		}
+		t, ok := parseTime(s[i:])
+		if !ok {
+			continue
+		}
+		name = strings.TrimRight(s[:i], " ,;|-–—·•/")
+		name = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(name, " on"), " |"))
+		if name == "" {
+			return s, ""
+		}
+		return name, t
+	}
+	return s, ""
+}
+
 // normLang turns a language label ("en_US", "fr-fr", "de, en") into a BCP 47
 // tag ("en-US", "fr-FR", "de"), or "" when it is not one.
 func normLang(s string) string {
@@ -170,23 +259,99 @@ func normLang(s string) string {
 	return t.String()
 }
 
-// readJSONLD notes the metadata of the first Article-like and WebPage-like
-// objects and the first WebSite, looking into arrays and @graph lists.
-func (m *pageMeta) readJSONLD(raw string) {
+// parseJSONLD keeps one JSON-LD block for readPageMeta, which notes the
+// metadata of the first Article-like and WebPage-like objects and the first
+// WebSite, looking into arrays and @graph lists.
+func (m *pageMeta) parseJSONLD(raw string) {
 	raw = strings.TrimSpace(raw)
 	for _, cut := range []string{"//<![CDATA[", "<![CDATA[", "//]]>", "]]>"} {
 		raw = strings.ReplaceAll(raw, cut, "")
 	}
 	var v any
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
-		// Raw line breaks inside strings are the usual fault; JSON allows
-		// whitespace between tokens, so blanking them all is safe.
-		fixed := strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(raw)
+		// The usual faults: raw line breaks inside strings (JSON allows
+		// whitespace between tokens, so blanking them all is safe) and
+		// commas before a closing bracket.
+		fixed := dropTrailingCommas(strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(raw))
 		if json.Unmarshal([]byte(fixed), &v) != nil {
 			return
 		}
 	}
-	m.walkLD(v, 0)
+	m.ld = append(m.ld, v)
+}
+
+// dropTrailingCommas removes the commas JavaScript allows before ] and }
+// and JSON does not, leaving strings alone.
+func dropTrailingCommas(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	inString, escaped := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			b.WriteByte(c)
+			continue
+		}
+		if c == '"' {
+			inString = true
+		}
+		if c == ',' {
+			j := i + 1
+			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\r' || s[j] == '\t') {
+				j++
+			}
+			if j < len(s) && (s[j] == ']' || s[j] == '}') {
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// indexLD notes every JSON-LD node that has an @id and a @type: a node
+// itself, not a reference to one.
+func (m *pageMeta) indexLD(v any, depth int) {
+	if depth > 8 {
+		return
+	}
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			m.indexLD(x, depth+1)
+		}
+	case map[string]any:
+		if id, ok := v["@id"].(string); ok && v["@type"] != nil {
+			if _, seen := m.ldIDs[id]; !seen {
+				m.ldIDs[id] = v
+			}
+		}
+		for _, x := range v {
+			m.indexLD(x, depth+1)
+		}
+	}
+}
+
+// deref returns the node a reference such as {"@id": "…#author"} points to
+// (Yoast and other SEO plugins write authors this way), and whether v was
+// such a reference; else v itself.
+func (m *pageMeta) deref(v any) (any, bool) {
+	if o, ok := v.(map[string]any); ok && ldName(o) == "" {
+		if id, ok := o["@id"].(string); ok {
+			if full, ok := m.ldIDs[id]; ok {
+				return full, true
+			}
+		}
+	}
+	return v, false
 }
 
 func (m *pageMeta) walkLD(v any, depth int) {
@@ -203,11 +368,11 @@ func (m *pageMeta) walkLD(v any, depth int) {
 			switch {
 			case isArticleType(t):
 				if !m.article.found {
-					m.article = ldRead(v)
+					m.article = m.ldRead(v)
 				}
 			case strings.HasSuffix(t, "WebPage"):
 				if !m.webPage.found {
-					m.webPage = ldRead(v)
+					m.webPage = m.ldRead(v)
 				}
 			case t == "WebSite":
 				if m.website == "" {
@@ -224,17 +389,26 @@ func isArticleType(t string) bool {
 	return strings.HasSuffix(t, "Article") || strings.HasSuffix(t, "Posting") || t == "Report"
 }
 
-func ldRead(v map[string]any) ldFields {
+func (m *pageMeta) ldRead(v map[string]any) ldFields {
 	f := ldFields{found: true}
 	f.title = firstOf(ldName(v["headline"]), ldName(v["name"]))
-	var authors []string
+	var named, referred []string
 	for _, a := range ldList(v["author"]) {
-		if name := ldName(a); name != "" && !strings.Contains(name, "://") && !containsFold(authors, name) {
-			authors = append(authors, name)
+		a, ref := m.deref(a)
+		name := ldName(a)
+		if name == "" || strings.Contains(name, "://") || containsFold(named, name) || containsFold(referred, name) {
+			continue
+		}
+		if ref {
+			referred = append(referred, name)
+		} else {
+			named = append(named, name)
 		}
 	}
-	f.byline = strings.Join(authors, ", ")
-	f.site = ldName(v["publisher"])
+	f.byline = strings.Join(named, ", ")
+	f.bylineRef = strings.Join(referred, ", ")
+	publisher, _ := m.deref(v["publisher"])
+	f.site = ldName(publisher)
 	f.published = firstOf(ldName(v["datePublished"]), ldName(v["dateCreated"]))
 	f.lang = ldName(v["inLanguage"])
 	f.body, _ = v["articleBody"].(string)
@@ -322,6 +496,18 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// nodeText is the text under n, as written.
+func nodeText(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(nodeText(c))
+	}
+	return b.String()
 }
 
 // cleanSpace collapses runs of white space into one space and trims.
