@@ -132,6 +132,9 @@ $XDG_CONFIG_HOME/digest/config.toml > built-in defaults. See 'digest config'.`,
 		newConfigCmd(a),
 		newNewCmd(a),
 		newBatchCmd(a),
+		newIndexCmd(a),
+		newClosestCmd(a),
+		newImportCmd(a),
 	)
 	return root
 }
