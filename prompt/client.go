@@ -14,6 +14,7 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+	"golang.org/x/time/rate"
 
 	"github.com/digest-tool/digest/extract"
 )
@@ -108,7 +109,7 @@ type Client struct {
 	each     []job // one request per module, in module order
 	version  string
 	gate     gate
-	lim      *limiter
+	lim      *rate.Limiter // requests_per_minute; nil = no limit
 	sleep    func(context.Context, time.Duration) error
 	now      func() time.Time
 }
@@ -153,7 +154,9 @@ func NewClient(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if cfg.RequestsPerMinute > 0 {
-		c.lim = &limiter{interval: time.Minute / time.Duration(cfg.RequestsPerMinute)}
+		// A burst of 1 spaces requests evenly instead of letting a minute's
+		// worth go at once.
+		c.lim = rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.RequestsPerMinute)), 1)
 	}
 
 	base := cfg.BaseURL
@@ -409,7 +412,8 @@ func (c *Client) ready(ctx context.Context) error {
 		return err
 	}
 	if c.lim != nil {
-		if d := c.lim.reserve(c.now()); d > 0 {
+		now := c.now()
+		if d := c.lim.ReserveN(now, 1).DelayFrom(now); d > 0 {
 			return c.sleep(ctx, d)
 		}
 	}

@@ -112,27 +112,6 @@ func (g *gate) pause(ctx context.Context, d time.Duration, sleep func(context.Co
 	return err
 }
 
-// limiter spaces requests evenly to at most a number per minute, across all
-// requests of a Client. It reads time only through the now it is given, so
-// tests drive it with a fake clock.
-type limiter struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time // earliest time of the next request
-}
-
-// reserve books the next slot and returns how long to wait for it.
-func (l *limiter) reserve(now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.next.Before(now) {
-		l.next = now
-	}
-	d := l.next.Sub(now)
-	l.next = l.next.Add(l.interval)
-	return d
-}
-
 // sleepCtx waits for d or until ctx ends, whichever is first.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
