@@ -386,3 +386,16 @@ func TestNewNeverWritesCredentials(t *testing.T) {
 		t.Error("credentials printed")
 	}
 }
+
+func TestNewShowsStagesOnlyOnTerminal(t *testing.T) {
+	ta := newTestApp(t)
+	ta.app.StderrTTY = true
+	if code := ta.run("new", "--html", "../../testdata/article.html", "--url", "https://example.com/a"); code != 0 {
+		t.Fatalf("exit %d: %s", code, ta.err)
+	}
+	for _, stage := range []string{"fetching and extracting", "asking the offline engine", "writing"} {
+		if !strings.Contains(ta.err.String(), stage) {
+			t.Errorf("stage %q not shown on a terminal: %q", stage, ta.err)
+		}
+	}
+}
