@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -83,7 +82,9 @@ func isBoilerplate(n *html.Node) bool {
 		found = boilerplateWords[w]
 		return !found
 	})
-	return found
+	// An embedded post is a quotation, whatever its wrapper is called
+	// ("social-media-embed").
+	return found && len(findAll(n, "blockquote", nil)) == 0
 }
 
 // classWords calls f with each lowercased word of n's class and id until f
@@ -204,7 +205,7 @@ func isAdLabel(n *html.Node) bool {
 	if textLen(n) > 20 {
 		return false
 	}
-	t := strings.ToLower(strings.Trim(cleanSpace(renderText(n)), " -–—:·."))
+	t := strings.ToLower(strings.Trim(cleanSpace(nodeText(n)), " -–—:·."))
 	return adLabels[t]
 }
 
@@ -228,11 +229,15 @@ func isTitle(n *html.Node, titles []string) bool {
 	default:
 		return false
 	}
-	if len(titles) == 0 {
-		return false
+	// A key has as many runes as its text has letters and digits, so most
+	// blocks are told apart by length alone.
+	l := textLen(n)
+	for _, t := range titles {
+		if utf8.RuneCountInString(t) == l && textKey(nodeText(n)) == t {
+			return true
+		}
 	}
-	k := textKey(renderText(n))
-	return k != "" && slices.Contains(titles, k)
+	return false
 }
 
 // textKey is s lowercased, less everything but letters and digits.

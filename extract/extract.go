@@ -180,9 +180,15 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 	if err != nil {
 		return Article{}, newError(op, requested, KindInput, err, "not a valid URL", "check the address")
 	}
-	ra, rerr := readable(doc, pageURL)
+	// fillGaps needs the page as it was; readability changes what it
+	// reads, so it reads a copy, but only when fillGaps may need one.
+	quotes := len(findAll(doc, "blockquote", nil)) > 0
+	ra, rerr := readable(doc, pageURL, quotes)
 	var text string
 	if rerr == nil && ra.Node != nil {
+		if quotes {
+			fillGaps(doc, ra.Node)
+		}
 		cleanArticle(ra.Node, ra.Title(), meta.fallbackTitle(), meta.title)
 		text = renderText(ra.Node)
 	}
@@ -220,9 +226,10 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 	return a, nil
 }
 
-// readable runs readability, turning a panic on a pathological page into an
-// error so that one page cannot bring down a batch.
-func readable(doc *html.Node, pageURL *url.URL) (a readability.Article, err error) {
+// readable runs readability, on a copy of doc if keep is set, turning a
+// panic on a pathological page into an error so that one page cannot bring
+// down a batch.
+func readable(doc *html.Node, pageURL *url.URL, keep bool) (a readability.Article, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
@@ -231,7 +238,10 @@ func readable(doc *html.Node, pageURL *url.URL) (a readability.Article, err erro
 	// Classes are kept so that cleanArticle can tell boilerplate by them.
 	parser := readability.NewParser()
 	parser.KeepClasses = true
-	return parser.ParseDocument(doc, pageURL)
+	if keep {
+		return parser.ParseDocument(doc, pageURL)
+	}
+	return parser.ParseAndMutate(doc, pageURL)
 }
 
 // trimBy drops the "By " many bylines start with, and the separators
