@@ -46,7 +46,7 @@ func (f Flag) Label() string {
 // Flags lists what in draft d (with markdown md, nil when missing) needs
 // attention before it is accepted.
 func (w *Workspace) Flags(d Draft, md []byte) []Flag {
-	var fs []Flag
+	fs := []Flag{}
 	add := func(kind string, items []string, on bool) {
 		if on || len(items) > 0 {
 			if items == nil {

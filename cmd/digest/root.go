@@ -135,6 +135,13 @@ $XDG_CONFIG_HOME/digest/config.toml > built-in defaults. See 'digest config'.`,
 		newIndexCmd(a),
 		newClosestCmd(a),
 		newImportCmd(a),
+		newDraftsCmd(a),
+		newShowCmd(a),
+		newEditCmd(a),
+		newRegenCmd(a),
+		newAcceptCmd(a),
+		newRejectCmd(a),
+		newReviewCmd(a),
 	)
 	return root
 }
