@@ -23,15 +23,14 @@ func fillGaps(doc, article *html.Node) {
 		return
 	}
 	outByKey := make(map[string]*html.Node, len(outLeaves))
-	var all strings.Builder
 	for _, l := range outLeaves {
 		if _, ok := outByKey[l.key]; !ok {
 			outByKey[l.key] = l.n
 		}
-		all.WriteString(l.key)
-		all.WriteByte(' ')
 	}
-	kept := all.String()
+	// All the article's text, to tell a quotation it has already, maybe
+	// split over blocks or partly outside any leaf.
+	kept := textKey(nodeText(article))
 	missing := false
 	for _, q := range quotes {
 		if k := textKey(nodeText(q)); k != "" && !strings.Contains(kept, k) {

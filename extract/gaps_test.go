@@ -40,6 +40,13 @@ func TestFillGaps(t *testing.T) {
 			want:    "One…|Two…",
 		},
 		{
+			name: "nor is one readability kept in other blocks",
+			page: p("One") + `<div class="embed"><blockquote class="twitter-tweet"><p>Sharing my full letter.<br><br>We must apply compassion.</p>` +
+				`— Rep. Jane Roe (@janeroe) <a href="https://twitter.com/janeroe/status/1">November 19, 2019</a></blockquote></div>` + p("Two"),
+			article: p("One") + `<blockquote><p>Sharing my full letter.</p><p>We must apply compassion.</p>— Rep. Jane Roe (@janeroe) November 19, 2019</blockquote>` + p("Two"),
+			want:    "One…|Sharing my full letter.|We must apply compassion.|— Rep. Jane Roe (@janeroe) November 19, 2019|Two…",
+		},
+		{
 			name:    "a quotation readability kept is not doubled",
 			page:    p("One") + `<blockquote><p>We will build it, said the mayor to the crowd</p></blockquote>` + p("Two"),
 			article: p("One") + `<blockquote><p>We will build it, said the mayor to the crowd</p></blockquote>` + p("Two"),
