@@ -142,6 +142,9 @@ func TestLockExcludes(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if b, err := os.ReadFile(filepath.Join(w.StateDir(), ".gitignore")); err != nil || !strings.HasSuffix(string(b), "\n*\n") {
+		t.Errorf(".digest/.gitignore: %q %v", b, err)
+	}
 	if most.Load() != 1 {
 		t.Fatalf("%d holders at once", most.Load())
 	}

@@ -44,6 +44,7 @@ func (w *Workspace) Lock(ctx context.Context) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock the workspace: %w", err)
 	}
+	ignoreStateDir(filepath.Dir(path))
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
@@ -97,4 +98,14 @@ func (l *Lock) Unlock() error {
 	l.f = nil
 	held.Delete(l.path)
 	return err
+}
+
+// ignoreStateDir keeps git out of the state folder (cache, index, lock),
+// as tools with a cache folder do, unless it already has a .gitignore.
+func ignoreStateDir(dir string) {
+	p := filepath.Join(dir, ".gitignore")
+	if _, err := os.Stat(p); err == nil {
+		return
+	}
+	_ = WriteFileAtomic(p, []byte("# digest's cache, index and lock: not for git\n*\n"), 0o644)
 }

@@ -71,6 +71,9 @@ func TestAcceptCommitsTheEntry(t *testing.T) {
 	if n := strings.Count(git("log", "--format=%H"), "\n"); n != 2 {
 		t.Fatalf("%d commits, want 2", n)
 	}
+	if st := git("status", "--porcelain"); st != "A  notes.txt\n" {
+		t.Fatalf("git status after accepting:\n%s", st)
+	}
 }
 
 func TestAcceptUnknownAndAmbiguous(t *testing.T) {
