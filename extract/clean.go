@@ -45,10 +45,10 @@ func cleanArticle(root *html.Node, titles ...string) {
 const maxShare = 3
 
 // boilerplateTags are elements that, inside an article, hold no article
-// text: captions, navigation, the article's header (title, byline, date)
-// and machine-readable times.
+// text: captions, navigation and the article's header (title, byline,
+// date). A <time> may sit inside a sentence, so it is left to its parent.
 var boilerplateTags = map[string]bool{
-	"figcaption": true, "nav": true, "header": true, "time": true,
+	"figcaption": true, "nav": true, "header": true,
 }
 
 // boilerplateWords are class and id words that name what is not the

@@ -50,11 +50,13 @@ func TestCleanArticle(t *testing.T) {
 			kept: []string{"The council voted"},
 		},
 		{
-			name: "byline, dateline and time",
+			name: "bylines and dates",
 			html: `<p class="byline">By Jane Roe</p><span class="article-date">Published 1 day ago</span>` +
-				`<p>Updated <time datetime="2019-11-19">Nov 19</time></p>` + body + `<div class="post-author"><h5>Jane Roe</h5><p>Jane writes about cities.</p></div>`,
+				`<p class="timestamp">Updated <time datetime="2019-11-19">Nov 19</time></p>` + body +
+				`<p>The hearing is on <time datetime="2019-11-26">Tuesday</time> at noon.</p>` +
+				`<div class="post-author"><h5>Jane Roe</h5><p>Jane writes about cities.</p></div>`,
 			gone: []string{"By Jane Roe", "1 day ago", "Nov 19", "writes about cities"},
-			kept: []string{"The council voted", "Updated"},
+			kept: []string{"The council voted", "The hearing is on Tuesday at noon."},
 		},
 		{
 			name: "the article's header",
