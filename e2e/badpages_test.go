@@ -19,7 +19,7 @@ type pageCase struct {
 	want []string // in the one stderr line, or (code 0) in the article text
 }
 
-func path(p string) func(string) string { return func(base string) string { return base + p } }
+func path(p string) func(string) string  { return func(base string) string { return base + p } }
 func fixed(u string) func(string) string { return func(string) string { return u } }
 
 func badPages(t *testing.T) []pageCase {
