@@ -443,7 +443,11 @@ func (m *Model) fill() {
 	m.draftVP.SetContent(b.String())
 	m.draftVP.GotoTop()
 	spans, found := findQuotes(d.Article, d.Quotes)
-	m.artVP.SetContent(wrapText(d.Article, spans, m.artVP.Width, m.highlight))
+	aw := m.artVP.Width
+	if lipgloss.ColorProfile() == termenv.Ascii {
+		aw -= 2 // room for the « » marks
+	}
+	m.artVP.SetContent(wrapText(d.Article, spans, aw, m.highlight))
 	m.artVP.GotoTop()
 	m.quotes = ""
 	if len(d.Quotes) > 0 {

@@ -95,8 +95,9 @@ func printDrafts(a *app, o draftsOptions, infos []draftInfo) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+	titleWidth := max(a.termWidth()-34, 20) // after id, date and engine
 	for _, d := range infos {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID[:8], d.Created.Local().Format("2006-01-02"), d.Engine, clipRunes(d.Title, 60))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID[:8], d.Created.Local().Format("2006-01-02"), d.Engine, clipRunes(d.Title, titleWidth))
 		fmt.Fprintf(tw, "\t%s\n", d.URL)
 		if len(d.Flags) > 0 {
 			fmt.Fprintf(tw, "\t! %s\n", flagLabels(d.Flags))

@@ -145,7 +145,7 @@ func TestDraftsText(t *testing.T) {
 	}
 	ta.StdoutTTY = true
 	ta.run("drafts")
-	if out := ta.out.String(); !strings.Contains(out, zoom[:8]+"  2023-08-27  offline") || !strings.Contains(out, "! to review (") {
+	if out := ta.out.String(); !strings.Contains(out, zoom[:8]+"  "+ta.Now().Local().Format("2006-01-02")+"  offline") || !strings.Contains(out, "! to review (") {
 		t.Fatalf("terminal output:\n%s", out)
 	}
 	// A sidecar that cannot be read is reported; the others are listed.
