@@ -68,6 +68,8 @@ var boilerplateWords = map[string]bool{
 	"related": true, "trending": true, "popular": true, "recommended": true,
 	// newsletters, subscriptions, promotions
 	"newsletter": true, "subscribe": true, "subscription": true, "signup": true, "promo": true,
+	// what only a printout shows (the page's address, a logo)
+	"print": true,
 	// comments, cookies, adverts
 	"comment": true, "comments": true, "cookie": true, "cookies": true, "consent": true,
 	"ad": true, "ads": true, "advert": true, "advertisement": true, "sponsored": true,

@@ -65,10 +65,10 @@ func TestCleanArticle(t *testing.T) {
 			kept: []string{"The council voted"},
 		},
 		{
-			name: "navigation and breadcrumbs",
+			name: "navigation, breadcrumbs and print headers",
 			html: `<nav><ul><li>Home</li><li>News</li></ul></nav><ol class="breadcrumb"><li>Local</li></ol>` +
-				`<div id="siteMenu">Sports</div>` + body,
-			gone: []string{"Home", "News", "Local", "Sports"},
+				`<div id="siteMenu">Sports</div><div class="print-header">https://example.com/news/park-approved</div>` + body,
+			gone: []string{"Home", "News", "Local", "Sports", "example.com"},
 			kept: []string{"The council voted"},
 		},
 		{
