@@ -35,6 +35,15 @@ func cleanArticle(root *html.Node, titles ...string) {
 		}
 	}
 	walk(root)
+	// Rules that would take most of what readability found have misread
+	// the page (a site naming its paragraphs oddly): keep it all instead.
+	dropped := 0
+	for _, n := range drop {
+		dropped += textLen(n)
+	}
+	if dropped*2 > total {
+		return
+	}
 	for _, n := range drop {
 		n.Parent.RemoveChild(n)
 	}

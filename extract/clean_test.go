@@ -108,6 +108,14 @@ func TestCleanArticle(t *testing.T) {
 			kept: []string{"The council voted", "Ad blockers are rising."},
 		},
 		{
+			name: "rules that would drop most of the article drop nothing",
+			html: `<p class="share-text">Share: the council voted on Tuesday to fund the first phase of the park.</p>` +
+				`<p class="share-text">Share: the first phase will clean up the soil and build a walking loop.</p>` +
+				`<p class="share-text">Share: later phases would add sports fields and a market hall.</p>` +
+				`<p>Two members voted against.</p><p class="share-bar">Share on Facebook</p>`,
+			kept: []string{"fund the first phase", "walking loop", "market hall", "voted against", "Facebook"},
+		},
+		{
 			name: "a wrapper holding most of the text stays, whatever its classes",
 			html: `<div class="post tag-related category-comments">` + body + `</div><p>A short closing line.</p>`,
 			kept: []string{"The council voted", "closing line"},
