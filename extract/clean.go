@@ -1,11 +1,13 @@
 package extract
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/publicsuffix"
 )
 
 // cleanArticle removes from readability's article node the blocks that
@@ -17,7 +19,7 @@ import (
 // words, link density), never by a site. A block holding much of the
 // article is kept whatever its name, since a wrapper's classes (WordPress
 // gives the post's tags and categories) say little.
-func cleanArticle(root *html.Node, titles ...string) {
+func cleanArticle(root *html.Node, site string, titles ...string) {
 	total := textLen(root)
 	keys := titleKeys(titles...)
 	var drop []*html.Node
@@ -27,7 +29,7 @@ func cleanArticle(root *html.Node, titles ...string) {
 			if c.Type != html.ElementNode {
 				continue
 			}
-			if isBoilerplate(c) && textLen(c)*maxShare < total || isLinkBlock(c) || isAdLabel(c) || isTitle(c, keys) {
+			if isBoilerplate(c) && textLen(c)*maxShare < total || isLinkBlock(c, site) || isAdLabel(c) || isTitle(c, keys) {
 				drop = append(drop, c)
 				continue
 			}
@@ -160,10 +162,11 @@ const (
 )
 
 // isLinkBlock tells a paragraph, list item or heading that is all (or
-// nearly all) link text: "You may also like" lists, "Related: …" lines,
-// calls to read more or to get an app point to other pages. A link whose
-// text is a web address is a source the article cites, and stays.
-func isLinkBlock(n *html.Node) bool {
+// nearly all) link text within the site: "You may also like" lists,
+// "Related: …" lines, calls to read more or to get an app point to other
+// pages. A link whose text is a web address is a source the article cites,
+// and stays.
+func isLinkBlock(n *html.Node, site string) bool {
 	if !linkBlockTags[n.Data] {
 		return false
 	}
@@ -172,7 +175,33 @@ func isLinkBlock(n *html.Node) bool {
 		return false
 	}
 	linked, address := linkText(n)
-	return !address && float64(linked) >= linkBlockShare*float64(all)
+	return !address && float64(linked) >= linkBlockShare*float64(all) && allInternal(n, site)
+}
+
+// siteOf is the registrable domain of a host ("news.example.co.uk" is
+// "example.co.uk"), or the host when it has none.
+func siteOf(host string) string {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if s, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return s
+	}
+	return host
+}
+
+// allInternal tells whether every link under n points into site (a
+// relative link does). Lists of other stories link within the site; links
+// out are shops in a buying guide, or sources.
+func allInternal(n *html.Node, site string) bool {
+	if n.Type == html.ElementNode && n.Data == "a" {
+		u, err := url.Parse(strings.TrimSpace(attr(n, "href")))
+		return err == nil && (u.Host == "" || siteOf(u.Hostname()) == site)
+	}
+	for k := n.FirstChild; k != nil; k = k.NextSibling {
+		if !allInternal(k, site) {
+			return false
+		}
+	}
+	return true
 }
 
 // linkText counts the letters and digits inside links under n, and tells

@@ -32,7 +32,7 @@ func cleaned(t *testing.T, fragment string) string {
 		}
 	}
 	find(doc)
-	cleanArticle(root)
+	cleanArticle(root, "example.com")
 	return renderText(root)
 }
 
@@ -93,6 +93,14 @@ func TestCleanArticle(t *testing.T) {
 				`<p><a href=/e>CLICK HERE TO GET THE APP</a></p>`,
 			gone: []string{"Hall of Fame", "Snapshots", "amazing images", "space race", "GET THE APP"},
 			kept: []string{"The council voted", "You may also like"},
+		},
+		{
+			name: "a line linking out of the site stays; one linking within it, by any host of the site, goes",
+			html: body + `<p><a href="https://shop.example.net/item/7">Get it at the shop for $39.99</a></p>` +
+				`<p><a href="https://www.example.com/2019/other">Another story from us</a></p>` +
+				`<li><a href="https://video.example.com/clip">Watch the vote</a></li>`,
+			gone: []string{"Another story", "Watch the vote"},
+			kept: []string{"The council voted", "Get it at the shop for $39.99"},
 		},
 		{
 			name: "links inside text, and cited addresses, stay",
@@ -156,7 +164,7 @@ func TestCleanArticleTitle(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := doc.FirstChild.LastChild.FirstChild // html > body > div
-	cleanArticle(root, "", "New SUVs highlight the L.A. Auto Show")
+	cleanArticle(root, "example.com", "", "New SUVs highlight the L.A. Auto Show")
 	got := renderText(root)
 	if strings.Contains(got, "L.A. Auto Show\n") || strings.Contains(got, "LA auto show") {
 		t.Errorf("title kept:\n%s", got)

@@ -189,7 +189,7 @@ func (x *Extractor) extract(body []byte, contentType, requested, final, headerLa
 		if quotes {
 			fillGaps(doc, ra.Node)
 		}
-		cleanArticle(ra.Node, ra.Title(), meta.fallbackTitle(), meta.title)
+		cleanArticle(ra.Node, siteOf(pageURL.Hostname()), ra.Title(), meta.fallbackTitle(), meta.title)
 		text = renderText(ra.Node)
 	}
 	text = orDeclaredBody(text, meta.article.body)

@@ -65,7 +65,7 @@ func TestFillGaps(t *testing.T) {
 			}
 			article := out.FirstChild.LastChild.FirstChild // html > body > div
 			fillGaps(doc, article)
-			cleanArticle(article)
+			cleanArticle(article, "example.com")
 			got := strings.ReplaceAll(renderText(article), " is a paragraph of the story, long enough to be one.", "…")
 			if got = strings.ReplaceAll(strings.ReplaceAll(got, "\n\n", "|"), "\n", "|"); got != tt.want {
 				t.Errorf("text %q, want %q", got, tt.want)
