@@ -143,7 +143,8 @@ func runBatch(cmd *cobra.Command, a *app, o batchOptions) error {
 				return nil, err
 			}
 			return func() (batch.Made, error) {
-				path, err := ws.SaveDraft(d, md)
+				// Not ctx: a draft made is saved even when Ctrl-C came meanwhile.
+				path, err := saveDraft(context.Background(), ws, d, md)
 				if err != nil {
 					return batch.Made{}, err
 				}

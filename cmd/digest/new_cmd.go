@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/digest-tool/digest/prompt"
 	"github.com/digest-tool/digest/prompt/offline"
 	"github.com/digest-tool/digest/render"
+	"github.com/digest-tool/digest/store"
 )
 
 type newOptions struct {
@@ -131,7 +133,7 @@ func runNew(cmd *cobra.Command, a *app, o newOptions) error {
 		return err
 	}
 	p.Stage("writing")
-	path, err := ws.SaveDraft(d, md)
+	path, err := saveDraft(ctx, ws, d, md)
 	if err != nil {
 		return err
 	}
@@ -148,6 +150,17 @@ func runNew(cmd *cobra.Command, a *app, o newOptions) error {
 	}
 	fmt.Fprintln(a.Stdout, path)
 	return nil
+}
+
+// saveDraft writes a draft under the workspace lock, so that it cannot
+// interleave with an accept or a reject of the same id.
+func saveDraft(ctx context.Context, ws *store.Workspace, d store.Draft, md []byte) (string, error) {
+	lock, err := lockWorkspace(ctx, ws)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Unlock()
+	return ws.SaveDraft(d, md)
 }
 
 // issueDate picks the issue date: flag, then newsletter.date, then today.
