@@ -110,3 +110,16 @@ func TestConfigErrorNamesKey(t *testing.T) {
 		t.Fatalf("stderr %q", ta.err)
 	}
 }
+
+func TestVerboseShowsCauses(t *testing.T) {
+	ta := newTestApp(t)
+	ta.write(t, "config.toml", "[model]\nnmae = 1\n")
+	ta.run("config")
+	if strings.Contains(ta.err.String(), "cause (") {
+		t.Fatalf("causes shown without -v: %q", ta.err)
+	}
+	ta.run("-v", "config")
+	if !strings.Contains(ta.err.String(), "cause (") {
+		t.Fatalf("-v shows no causes: %q", ta.err)
+	}
+}

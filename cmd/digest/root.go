@@ -57,6 +57,12 @@ func Main(a *app, args []string) int {
 	var s silentError
 	if !errors.As(err, &s) {
 		fmt.Fprintln(a.Stderr, "digest: "+oneLine(err.Error()))
+		if a.verbose {
+			// The chain of causes, innermost last, for a bug report.
+			for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+				fmt.Fprintf(a.Stderr, "  cause (%T): %s\n", e, oneLine(e.Error()))
+			}
+		}
 	}
 	return code
 }
@@ -124,7 +130,7 @@ $XDG_CONFIG_HOME/digest/config.toml > built-in defaults. See 'digest config'.`,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.workdir, "workspace", "C", ".", "the digest workspace folder")
 	pf.StringVar(&a.configFile, "config", "", "read this config file instead of the workspace's config.toml")
-	pf.BoolVarP(&a.verbose, "verbose", "v", false, "show more detail on stderr")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "on failure, also print the chain of causes")
 
 	root.AddCommand(
 		newExtractCmd(a),
