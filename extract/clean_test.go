@@ -112,7 +112,7 @@ func TestCleanArticle(t *testing.T) {
 			name: "advert labels",
 			html: `<div class="Off5dpXq">Advert</div>` + body + `<div><span>Advertisement</span></div><p>Anzeige</p><div>Iklan</div>` +
 				`<p>Ad blockers are rising.</p>`,
-			gone: []string{"Advert\n", "Advertisement", "Anzeige", "Iklan"},
+			gone: []string{"Advert", "Anzeige", "Iklan"},
 			kept: []string{"The council voted", "Ad blockers are rising."},
 		},
 		{
