@@ -15,10 +15,12 @@ import (
 // credits, bylines and datelines, navigation and breadcrumbs, share bars,
 // newsletter and subscription boxes, "related" lists, author bios, cookie
 // notices, comment counts, adverts, lines that are only a link to another
-// page, and the title said again. It judges by what recurs across sites (tags, class and id
-// words, link density), never by a site. A block holding much of the
-// article is kept whatever its name, since a wrapper's classes (WordPress
-// gives the post's tags and categories) say little.
+// page of the site, and the title said again. It judges by what recurs
+// across sites (tags, class and id words, link density), never by a site.
+// A block holding much of the article is kept whatever its name, since a
+// wrapper's classes (WordPress gives the post's tags and categories) say
+// little. site is the page's registrable domain (see siteOf); titles are
+// the article's titles as the page gives them.
 func cleanArticle(root *html.Node, site string, titles ...string) {
 	total := textLen(root)
 	keys := titleKeys(titles...)
@@ -52,7 +54,7 @@ func cleanArticle(root *html.Node, site string, titles ...string) {
 }
 
 // maxShare: a block holding more than 1/maxShare of the article's text is
-// never dropped.
+// never dropped for its tag or class.
 const maxShare = 3
 
 // boilerplateTags are elements that, inside an article, hold no article
@@ -149,6 +151,33 @@ func textLen(n *html.Node) int {
 	return c
 }
 
+// textLenOver tells whether n holds more than max letters and digits,
+// counting no further than that: a wrapper's text need not be counted
+// whole to tell it is long.
+func textLenOver(n *html.Node, max int) bool {
+	var count func(*html.Node) bool
+	left := max
+	count = func(n *html.Node) bool {
+		if n.Type == html.TextNode {
+			for _, r := range n.Data {
+				if unicode.IsLetter(r) || unicode.IsDigit(r) {
+					if left--; left < 0 {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		for k := n.FirstChild; k != nil; k = k.NextSibling {
+			if count(k) {
+				return true
+			}
+		}
+		return false
+	}
+	return count(n)
+}
+
 // linkBlockTags are the blocks isLinkBlock judges: the ones that hold one
 // line of text, where a link to another story sits on its own.
 var linkBlockTags = map[string]bool{"p": true, "li": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "dt": true, "dd": true}
@@ -242,7 +271,7 @@ var adLabels = map[string]bool{
 // isAdLabel tells an element whose whole text is an advert label: the
 // label of an empty advert slot.
 func isAdLabel(n *html.Node) bool {
-	if textLen(n) > 20 {
+	if textLenOver(n, 20) {
 		return false
 	}
 	t := strings.ToLower(strings.Trim(cleanSpace(nodeText(n)), " -–—:·."))

@@ -175,3 +175,15 @@ func TestCleanArticleTitle(t *testing.T) {
 		}
 	}
 }
+
+func TestTextLenOver(t *testing.T) {
+	doc, err := html.Parse(strings.NewReader("<p>Ad<b>vert</b>isement 12</p>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for max, want := range map[int]bool{0: true, 14: true, 15: false, 100: false} {
+		if got := textLenOver(doc, max); got != want {
+			t.Errorf("textLenOver(%d) = %v, want %v (text has %d)", max, got, want, textLen(doc))
+		}
+	}
+}
