@@ -67,13 +67,7 @@ func (p *Pipeline) Draft(ctx context.Context, a extract.Article, issueDate strin
 	}
 	// The sidecar holds what the markdown holds (Normalize is what rendering
 	// does to text), plus the evidence quotes the markdown leaves out.
-	norm := render.Normalize(e)
-	if len(norm.Signals) == len(e.Signals) {
-		for i := range norm.Signals {
-			norm.Signals[i].Evidence = e.Signals[i].Evidence
-		}
-	}
-	e = norm
+	e = render.NormalizeKeepEvidence(e)
 	md, err := p.Renderer.Render(e)
 	if err != nil {
 		return store.Draft{}, nil, fmt.Errorf("render %s: %w", extract.Redact(a.URL), err)

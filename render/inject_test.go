@@ -212,4 +212,9 @@ func TestNormalize(t *testing.T) {
 	if nn := Normalize(n); !reflect.DeepEqual(nn, n) {
 		t.Errorf("Normalize is not idempotent:\n%#v\n%#v", n, nn)
 	}
+	e.Signals = []Signal{{}, {Signal: "s", Evidence: "a\n quote"}, {Signal: "t", Evidence: "b"}}
+	k := NormalizeKeepEvidence(e)
+	if len(k.Signals) != 2 || k.Signals[0].Evidence != "a quote" || k.Signals[1].Evidence != "b" {
+		t.Errorf("NormalizeKeepEvidence signals = %#v", k.Signals)
+	}
 }

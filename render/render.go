@@ -148,6 +148,23 @@ func Normalize(e Entry) Entry {
 	return n
 }
 
+// NormalizeKeepEvidence is Normalize keeping each Signals row's evidence
+// quote (its text cleaned the same way): what a sidecar stores beside the
+// markdown. A row dropped as empty takes its quote with it.
+func NormalizeKeepEvidence(e Entry) Entry {
+	n := Normalize(e)
+	j := 0
+	for _, s := range e.Signals {
+		c := Signal{Signal: cleanText(s.Signal), Change: cleanText(s.Change), Horizon: cleanText(s.Horizon), Force: cleanText(s.Force)}
+		if c == (Signal{}) {
+			continue
+		}
+		n.Signals[j].Evidence = cleanText(s.Evidence)
+		j++
+	}
+	return n
+}
+
 func cleanList(l []string) []string {
 	out := make([]string, 0, len(l))
 	for _, s := range l {

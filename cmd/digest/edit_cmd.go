@@ -260,18 +260,6 @@ func sameText(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
-// normalizeEntry is render.Normalize keeping the evidence quotes, which the
-// markdown leaves out (as the pipeline does).
-func normalizeEntry(e render.Entry) render.Entry {
-	n := render.Normalize(e)
-	if len(n.Signals) == len(e.Signals) {
-		for i := range n.Signals {
-			n.Signals[i].Evidence = e.Signals[i].Evidence
-		}
-	}
-	return n
-}
-
 var (
 	errDraftGone    = errors.New("the draft was accepted or rejected meanwhile")
 	errDraftChanged = errors.New("the draft was changed meanwhile (by another digest)")

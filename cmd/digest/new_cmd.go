@@ -13,7 +13,6 @@ import (
 	"github.com/digest-tool/digest/pipeline"
 	"github.com/digest-tool/digest/prompt"
 	"github.com/digest-tool/digest/prompt/offline"
-	"github.com/digest-tool/digest/render"
 	"github.com/digest-tool/digest/store"
 )
 
@@ -191,13 +190,9 @@ func (a *app) pipeline(c *config.Config, noCache bool) (*pipeline.Pipeline, erro
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := a.readTemplate(c, "entry.md.tmpl")
+	r, err := a.entryRenderer(c)
 	if err != nil {
 		return nil, err
-	}
-	r, err := render.New(tmpl)
-	if err != nil {
-		return nil, fmt.Errorf("entry template: %w", err)
 	}
 	ar, err := a.archive(c)
 	if err != nil {

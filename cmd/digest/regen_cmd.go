@@ -121,7 +121,7 @@ func regenDraft(ctx context.Context, a *app, c *config.Config, ws *store.Workspa
 	}
 	e := d.Entry
 	e.Title, e.Summary, e.Keywords, e.Themes, e.Signals = f.Headline, f.Summary, f.Keywords, f.Themes, f.Signals
-	e = normalizeEntry(e)
+	e = render.NormalizeKeepEvidence(e)
 	r, err := a.entryRenderer(c)
 	if err != nil {
 		return res, err
