@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/digest-tool/digest/internal/httpretry"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,6 +41,9 @@ type OpenAIConfig struct {
 	HTTPClient *http.Client // nil = http.DefaultClient; its timeout bounds each request
 	// Sleep waits between attempts; nil waits on a timer. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now tells the time, for Retry-After given as an HTTP date; nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // OpenAI is an Embedder over an OpenAI-compatible /v1/embeddings endpoint.
@@ -59,6 +63,9 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient
@@ -67,7 +74,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.BaseURL != "" {
 		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	}
-	oc.HTTPClient = retryAfterDoer{hc}
+	oc.HTTPClient = retryAfterDoer{hc, cfg.Now}
 	return &OpenAI{client: openai.NewClientWithConfig(oc), cfg: cfg}
 }
 
@@ -210,7 +217,10 @@ func (o *OpenAI) redact(s string) string {
 // retryAfterDoer passes requests to the HTTP client and records the
 // Retry-After of the answer where the request's context asks for it:
 // go-openai's errors do not carry the headers.
-type retryAfterDoer struct{ c *http.Client }
+type retryAfterDoer struct {
+	c   *http.Client
+	now func() time.Time
+}
 
 type retryAfterKey struct{}
 
@@ -218,27 +228,10 @@ func (d retryAfterDoer) Do(req *http.Request) (*http.Response, error) {
 	res, err := d.c.Do(req)
 	if res != nil {
 		if p, ok := req.Context().Value(retryAfterKey{}).(*time.Duration); ok {
-			*p = retryAfter(res.Header)
+			*p, _ = httpretry.RetryAfter(res.Header, d.now())
 		}
 	}
 	return res, err
-}
-
-// retryAfter reads retry-after-ms (OpenAI, Azure) or Retry-After in
-// seconds; an HTTP date is ignored (back-off applies), since reading it
-// would need the clock.
-func retryAfter(h http.Header) time.Duration {
-	if v := h.Get("Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 {
-			return time.Duration(min(ms, 1e7) * float64(time.Millisecond))
-		}
-	}
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-			return time.Duration(min(s, 1e4) * float64(time.Second))
-		}
-	}
-	return 0
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/digest-tool/digest/internal/httpretry"
 	"io"
 	"net"
 	"net/http"
@@ -144,7 +145,7 @@ func (c *Client) sort(ctx context.Context, err error, x *exchange) failure {
 	if status != 0 {
 		f.Status = status
 		text = clip(text, 300)
-		f.wait, _ = retryAfter(x.header, c.now())
+		f.wait, _ = httpretry.RetryAfter(x.header, c.now())
 		return c.classifyStatus(f, status, code, text)
 	}
 
@@ -157,6 +158,9 @@ func (c *Client) sort(ctx context.Context, err error, x *exchange) failure {
 	var netErr net.Error
 	var syntaxErr *json.SyntaxError
 	switch {
+	case errors.Is(err, errResponseTooLarge):
+		f.Err = errResponseTooLarge
+		return set(KindServer, backoff, "broken response: %v (is the base URL an OpenAI-compatible API?)", errResponseTooLarge)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return set(KindServer, backoff, "no answer within %s", c.timeout)
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":

@@ -2,10 +2,11 @@ package prompt
 
 import (
 	"context"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -28,38 +29,44 @@ func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if x, ok := req.Context().Value(exchangeKey{}).(*exchange); ok && resp != nil {
 		x.status, x.header = resp.StatusCode, resp.Header.Clone()
 	}
+	if resp != nil {
+		if resp.ContentLength > maxResponseBytes {
+			resp.Body.Close()
+			return nil, errResponseTooLarge
+		}
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: maxResponseBytes + 1}
+	}
 	return resp, err
 }
 
-// retryAfter reads how long the server asks to wait: retry-after-ms
-// (milliseconds, OpenAI and Azure), then Retry-After in seconds or as an HTTP
-// date. A date is measured against the response's own Date header when it
-// has one (immune to clock skew), else against now.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	if h == nil {
-		return 0, false
-	}
-	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return time.Duration(ms * float64(time.Millisecond)), true
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second)), true
-	}
-	at, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	if d, err := http.ParseTime(h.Get("Date")); err == nil {
-		now = d
-	}
-	return max(at.Sub(now), 0), true
+// maxResponseBytes bounds the body of one model response. An answer is a
+// few kilobytes of JSON; go-openai reads bodies whole, so a broken or
+// hostile server sending more would otherwise cost its size in memory, and
+// an answer that size would be sent back in the repair round.
+const maxResponseBytes = 4 << 20
+
+var errResponseTooLarge = errors.New("the response is larger than " + strconv.Itoa(maxResponseBytes>>20) + " MiB")
+
+// cappedBody fails the read that goes past maxResponseBytes.
+type cappedBody struct {
+	io.ReadCloser
+	left int64 // bytes allowed, plus the one that shows the cap was passed
 }
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errResponseTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	if b.left -= int64(n); b.left <= 0 {
+		return n, errResponseTooLarge
+	}
+	return n, err
+}
+
 
 // backoffDelay is the wait before retry n (0-based): 1s doubling to at most
 // 30s, half of it fixed and half random, so that workers that failed
