@@ -170,7 +170,6 @@ func TestExtractJSON(t *testing.T) {
 	}
 }
 
-
 func TestBackoffDelay(t *testing.T) {
 	for n := range 8 {
 		d := backoffDelay(n)

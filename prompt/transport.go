@@ -67,7 +67,6 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-
 // backoffDelay is the wait before retry n (0-based): 1s doubling to at most
 // 30s, half of it fixed and half random, so that workers that failed
 // together do not retry together.
