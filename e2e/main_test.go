@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -143,8 +142,15 @@ func (w *workspace) run(stdin string, args ...string) result {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
-	r := result{args: args, stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start)}
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	peak := make(chan int64, 1)
+	go func() { peak <- peakRSS(cmd.Process.Pid, exited) }()
+	err := cmd.Wait()
+	close(exited)
+	r := result{args: args, stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start), maxRSS: <-peak}
 	if ctx.Err() != nil {
 		w.t.Fatalf("hung: killed after %s\n%s", hangLimit, r)
 	}
@@ -156,9 +162,6 @@ func (w *workspace) run(stdin string, args ...string) result {
 	default:
 		w.t.Fatalf("digest %v: %v\n%s", args, err, r)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = int64(ru.Maxrss) << 10 // Linux reports KiB
-	}
 	w.t.Logf("digest %s: exit %d after %s, peak RSS %d MiB", strings.Join(args, " "), r.code, r.elapsed.Round(time.Millisecond), r.maxRSS>>20)
 	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
 		w.t.Fatalf("digest crashed:\n%s", r)
@@ -167,6 +170,37 @@ func (w *workspace) run(stdin string, args ...string) result {
 		w.t.Errorf("peak RSS %d MiB, over the %d MiB bound\n%s", r.maxRSS>>20, rssLimit>>20, r)
 	}
 	return r
+}
+
+// peakRSS samples the peak resident memory (VmHWM) of process pid until
+// exited is closed. The rusage of a finished child cannot serve: Linux
+// folds into its maxrss the memory of the process that forked it, as it
+// was when the child called exec, and that is this test process. Samples
+// taken before the exec (the /proc entry still shows the test binary) are
+// dropped. VmHWM only grows, so a spike is seen unless the process exits
+// within a sampling interval of it.
+func peakRSS(pid int, exited <-chan struct{}) int64 {
+	var peak int64
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && exe == bin {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+				for _, l := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+						var kb int64
+						fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+						peak = max(peak, kb<<10)
+					}
+				}
+			}
+		}
+		select {
+		case <-exited:
+			return peak
+		case <-tick.C:
+		}
+	}
 }
 
 // digest runs digest with no stdin.

@@ -42,6 +42,10 @@ const (
 // maxRepairs is how many times the model is shown its own invalid answer.
 const maxRepairs = 2
 
+// maxEcho is the longest invalid answer shown back to the model in a
+// repair round; a valid answer is a few kilobytes.
+const maxEcho = 64 << 10
+
 // minArticleBudget is the fewest article tokens worth asking about.
 const minArticleBudget = 200
 
@@ -398,7 +402,10 @@ func (c *Client) run(ctx context.Context, j job, in input) (Fields, Usage, bool,
 			return failed(c.newError(KindBadOutput, status, msg+summarize(problems, 3), nil))
 		}
 		repairs++
-		if content != "" {
+		// An answer too long to be one of ours is not shown back: the
+		// request would grow by its size with each round. The model is
+		// asked again instead.
+		if content != "" && len(content) <= maxEcho {
 			msgs = append(msgs,
 				openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: content},
 				openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: c.repairText(problems)})
