@@ -44,6 +44,11 @@ func (p *Pipeline) Draft(ctx context.Context, a extract.Article, issueDate strin
 	if err != nil {
 		return store.Draft{}, nil, err
 	}
+	// Engines validate their own output; this is the last guard before a
+	// file is written, whatever the engine.
+	if probs := prompt.Validate(res.Fields, a.Text); len(probs) > 0 {
+		return store.Draft{}, nil, fmt.Errorf("%s engine gave an invalid entry for %s: %s", res.Engine, extract.Redact(a.URL), strings.Join(probs, "; "))
+	}
 	e := render.Entry{
 		Title:     res.Fields.Headline,
 		IssueDate: issueDate,
