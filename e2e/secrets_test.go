@@ -65,7 +65,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 			}
 			base := pages.URL
 			cred := strings.Replace(base, "http://", "http://reader:"+secretPassword+"@", 1)
-			tokenURL := func(p string) string { return cred + p + "?token=" + secretToken + "&api_key=" + secretAPIParam + "&id=3" }
+			tokenURL := func(p string) string {
+				return cred + p + "?token=" + secretToken + "&api_key=" + secretAPIParam + "&id=3"
+			}
 
 			var outputs []string
 			do := func(code int, stdin string, args ...string) result {
