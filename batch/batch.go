@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/digest-tool/digest/extract"
+	"github.com/digest-tool/digest/internal/atomicfile"
 )
 
 // Status is what became of a link.
@@ -204,7 +205,7 @@ func (r *Runner) Run(ctx context.Context, stop <-chan struct{}, src Source) (Sum
 	}
 	defer j.close()
 	if j.resumed && r.Drafts != "" {
-		removeStaleTemps(r.Drafts)
+		atomicfile.Sweep(r.Drafts) // left by the killed run
 	}
 	rep, err := newReport(r.StateDir, started)
 	if err != nil {

@@ -7,9 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/digest-tool/digest/internal/atomicfile"
 )
 
 // The report, .digest/batch-<time>.json, is one JSON object:
@@ -111,7 +112,7 @@ func fileExists(p string) bool {
 // path, syncs it and renames it over path (as store.WriteFileAtomic does
 // for data already in memory).
 func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.CreateTemp(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -136,23 +137,6 @@ func writeAtomic(path string, fill func(io.Writer) error) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
-}
-
-// staleTemp matches the temporary files of store.WriteFileAtomic for a
-// draft: ".<id>.md.tmp-123" and ".<id>.json.tmp-123".
-var staleTemp = regexp.MustCompile(`^\.[0-9a-f]{32}\.(md|json)\.tmp-[0-9]+$`)
-
-// removeStaleTemps removes the temporary files a killed write left in dir.
-func removeStaleTemps(dir string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if staleTemp.MatchString(e.Name()) {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
 
 // WriteText prints the summary for a person: counts, tokens, cost, time,

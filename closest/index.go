@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/digest-tool/digest/internal/atomicfile"
 )
 
 // Index is the archive's index for one engine, loaded in memory and saved
@@ -311,7 +313,7 @@ func (x *Index) Save() (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(x.path)+".tmp-*")
+	f, err := atomicfile.CreateTemp(x.path)
 	if err != nil {
 		return fmt.Errorf("save index: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/digest-tool/digest/internal/atomicfile"
 )
 
 // cacheEntry is one cached answer, as stored in <CacheDir>/<key>.json. It
@@ -46,7 +48,8 @@ func (c *Client) loadCache(key, text string) (cacheEntry, bool) {
 }
 
 // storeCache writes e atomically: a temporary file in the same folder,
-// renamed over the entry, so that a reader never sees half an entry.
+// renamed over the entry, so that a reader never sees half an entry (and
+// the first write of a process removes those a killed one left).
 func (c *Client) storeCache(key string, e cacheEntry) error {
 	if c.cfg.CacheDir == "" {
 		return nil
@@ -58,7 +61,7 @@ func (c *Client) storeCache(key string, e cacheEntry) error {
 	if err := os.MkdirAll(c.cfg.CacheDir, 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(c.cfg.CacheDir, key+".*.tmp")
+	tmp, err := atomicfile.CreateTemp(filepath.Join(c.cfg.CacheDir, key+".json"))
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/digest-tool/digest/extract"
+	"github.com/digest-tool/digest/internal/atomicfile"
 	"github.com/digest-tool/digest/prompt"
 	"github.com/digest-tool/digest/render"
 )
@@ -124,10 +125,11 @@ func (w *Workspace) LoadDraft(id string) (Draft, error) {
 
 // WriteFileAtomic writes data to a temporary file in path's folder, syncs
 // it and renames it over path, so readers see the old file or the new one,
-// never a part.
+// never a part. The temporary files a killed process left in the folder
+// are removed by the first such write of the next process.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.CreateTemp(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
