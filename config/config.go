@@ -50,6 +50,7 @@ type Model struct {
 	MaxRetries        int      `toml:"max_retries"`
 	MaxInputTokens    int      `toml:"max_input_tokens"`
 	RequestsPerMinute int      `toml:"requests_per_minute"`
+	TokensPerMinute   int      `toml:"tokens_per_minute"`
 	Prices            Prices   `toml:"prices"`
 }
 
@@ -245,6 +246,8 @@ func (c *Config) validate(name string) error {
 		return bad("model.max_input_tokens", "%d is below 500", c.Model.MaxInputTokens)
 	case c.Model.RequestsPerMinute < 0:
 		return bad("model.requests_per_minute", "must not be negative")
+	case c.Model.TokensPerMinute < 0:
+		return bad("model.tokens_per_minute", "must not be negative")
 	case c.Model.Prices.Input < 0 || c.Model.Prices.CachedInput < 0 || c.Model.Prices.Output < 0:
 		return bad("model.prices", "prices must not be negative")
 	case c.Fetch.Timeout.Duration <= 0:

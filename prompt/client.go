@@ -81,6 +81,10 @@ type Config struct {
 	Modules bool
 	// RequestsPerMinute > 0 spaces the requests of the Client to that rate.
 	RequestsPerMinute int
+	// TokensPerMinute, when > 0, limits the prompt tokens sent per minute
+	// (estimated before sending) across all requests of the Client, as
+	// providers' TPM quotas do.
+	TokensPerMinute int
 	// PromptDir is a folder whose prompts/<name>.txt files override the
 	// embedded prompts; "" uses the embedded ones.
 	PromptDir string
@@ -114,6 +118,7 @@ type Client struct {
 	version  string
 	gate     gate
 	lim      *rate.Limiter // requests_per_minute; nil = no limit
+	tpm      *rate.Limiter // tokens_per_minute; nil = no limit
 	sleep    func(context.Context, time.Duration) error
 	now      func() time.Time
 }
@@ -144,6 +149,8 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("prompt: negative max input tokens %d", cfg.MaxInputTokens)
 	case cfg.RequestsPerMinute < 0:
 		return nil, fmt.Errorf("prompt: negative requests per minute %d", cfg.RequestsPerMinute)
+	case cfg.TokensPerMinute < 0:
+		return nil, fmt.Errorf("prompt: negative tokens per minute %d", cfg.TokensPerMinute)
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
@@ -161,6 +168,10 @@ func NewClient(cfg Config) (*Client, error) {
 		// A burst of 1 spaces requests evenly instead of letting a minute's
 		// worth go at once.
 		c.lim = rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.RequestsPerMinute)), 1)
+	}
+	if cfg.TokensPerMinute > 0 {
+		// A minute's worth may go at once: the quota is per minute.
+		c.tpm = rate.NewLimiter(rate.Limit(float64(cfg.TokensPerMinute)/60), cfg.TokensPerMinute)
 	}
 
 	base := cfg.BaseURL
@@ -346,7 +357,7 @@ func (c *Client) run(ctx context.Context, j job, in input) (Fields, Usage, bool,
 		if attempt > 0 {
 			u.Retries++
 		}
-		if err := c.ready(ctx); err != nil {
+		if err := c.ready(ctx, messageTokens(msgs)); err != nil {
 			return failed(c.newError(KindCanceled, status, "model request canceled", err))
 		}
 		resp, x, err := c.send(ctx, j, msgs)
@@ -414,13 +425,22 @@ func (c *Client) run(ctx context.Context, j job, in input) (Fields, Usage, bool,
 }
 
 // ready waits out a rate-limit pause and the request rate limit.
-func (c *Client) ready(ctx context.Context) error {
+func (c *Client) ready(ctx context.Context, tokens int) error {
 	if err := c.gate.wait(ctx); err != nil {
 		return err
 	}
 	if c.lim != nil {
 		now := c.now()
 		if d := c.lim.ReserveN(now, 1).DelayFrom(now); d > 0 {
+			if err := c.sleep(ctx, d); err != nil {
+				return err
+			}
+		}
+	}
+	if c.tpm != nil {
+		// A request larger than the whole quota waits for a full bucket.
+		now := c.now()
+		if d := c.tpm.ReserveN(now, min(tokens, c.tpm.Burst())).DelayFrom(now); d > 0 {
 			return c.sleep(ctx, d)
 		}
 	}
@@ -529,4 +549,14 @@ func summarize(problems []string, n int) string {
 		return strings.Join(problems, "; ")
 	}
 	return fmt.Sprintf("%s (and %d more)", strings.Join(problems[:n], "; "), len(problems)-n)
+}
+
+// messageTokens estimates the prompt tokens of a request's messages, as the
+// tokens_per_minute limit counts them.
+func messageTokens(msgs []openai.ChatCompletionMessage) int {
+	n := 3
+	for _, m := range msgs {
+		n += EstimateTokens(m.Content) + 3
+	}
+	return n
 }

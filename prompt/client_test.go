@@ -670,3 +670,24 @@ func TestUnreachableServer(t *testing.T) {
 		t.Errorf("%v; usage %+v", err, res.Usage)
 	}
 }
+
+func TestTokensPerMinuteWaitsForQuota(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c, s, sl := newClient(t, nil, func(c *prompt.Config) {
+		c.TokensPerMinute = 600 // 10 tokens a second
+		c.Now = func() time.Time { return now }
+	})
+	mustGenerate(t, c, zoomArticle()) // fits in the first minute's bucket
+	if w := sl.waits(); len(w) != 0 {
+		t.Fatalf("first request waited %v", w)
+	}
+	a := zoomArticle()
+	a.Text += "\n\nA second paragraph makes this article another one, so the cache does not answer."
+	mustGenerate(t, c, a)
+	w := sl.waits()
+	// Each request is some 370 tokens: the second finds about 230 left and
+	// waits for the rest at 10 a second, well under a minute.
+	if s.Count() != 2 || len(w) != 1 || w[0] < 5*time.Second || w[0] > time.Minute {
+		t.Fatalf("second request after %d requests waited %v: want the time to refill its tokens at 10 a second", s.Count(), w)
+	}
+}

@@ -236,6 +236,7 @@ func (a *app) engine(c *config.Config, noCache bool) (prompt.Engine, error) {
 			MaxInputTokens:    c.Model.MaxInputTokens,
 			Modules:           c.Model.Modules,
 			RequestsPerMinute: c.Model.RequestsPerMinute,
+			TokensPerMinute:   c.Model.TokensPerMinute,
 			PromptDir:         a.templateDir(c),
 			CacheDir:          filepath.Join(a.workdir, ".digest", "cache"),
 			NoCache:           noCache,
