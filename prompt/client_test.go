@@ -262,7 +262,7 @@ func TestQuotaExhaustedFailsAtOnce(t *testing.T) {
 	c, s, _ := newClient(t, nil, nil)
 	s.Push(fakeopenai.Reply{Status: 429, ErrCode: "insufficient_quota", ErrMessage: "You exceeded your current quota"})
 	_, err := c.Generate(context.Background(), zoomArticle())
-	if pe := asError(t, err); pe.Kind != prompt.KindRateLimit || s.Count() != 1 || !strings.Contains(err.Error(), "quota") {
+	if pe := asError(t, err); pe.Kind != prompt.KindQuota || s.Count() != 1 || !strings.Contains(err.Error(), "quota") {
 		t.Errorf("err %v after %d requests", err, s.Count())
 	}
 }

@@ -31,7 +31,7 @@ const (
 	// KindAuth: the server refused the key (HTTP 401 or 403). Not retried.
 	KindAuth
 	// KindRateLimit: still rate limited (HTTP 429) when the retries ran out,
-	// the wait asked for was too long, or the account is out of quota.
+	// or the wait asked for was too long.
 	KindRateLimit
 	// KindServer: server errors (5xx), timeouts, dropped connections and
 	// broken response bodies, still failing when the retries ran out.
@@ -47,9 +47,12 @@ const (
 	KindBadOutput
 	// KindCanceled: the caller's context ended.
 	KindCanceled
+	// KindQuota: the account is out of quota or credit (HTTP 429
+	// insufficient_quota): no retry helps until someone pays.
+	KindQuota
 )
 
-var kindNames = [...]string{"other", "auth", "rate limit", "server", "network", "bad request", "refusal", "bad output", "canceled"}
+var kindNames = [...]string{"other", "auth", "rate limit", "server", "network", "bad request", "refusal", "bad output", "canceled", "quota"}
 
 func (k ErrorKind) String() string {
 	if int(k) < len(kindNames) {
@@ -183,7 +186,7 @@ func (c *Client) classifyStatus(f *failure, status int, code, text string) failu
 		return set(KindAuth, fail, "the server refused the API key in %s: %s", c.keyEnv(), text)
 	case status == http.StatusTooManyRequests:
 		if code == "insufficient_quota" {
-			return set(KindRateLimit, fail, "out of quota: %s", text)
+			return set(KindQuota, fail, "out of quota: %s", text)
 		}
 		if f.wait > maxRetryAfter {
 			return set(KindRateLimit, fail, "rate limited, retry after %s: %s", f.wait.Round(time.Second), text)

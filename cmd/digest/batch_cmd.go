@@ -159,9 +159,10 @@ func runBatch(cmd *cobra.Command, a *app, o batchOptions) error {
 			where, ok := ws.Where(id)
 			return relPath(a.workdir, where), ok
 		},
+		// A rejected key or an empty account fails every link alike.
 		Fatal: func(err error) bool {
 			var pe *prompt.Error
-			return errors.As(err, &pe) && pe.Kind == prompt.KindAuth
+			return errors.As(err, &pe) && (pe.Kind == prompt.KindAuth || pe.Kind == prompt.KindQuota)
 		},
 		// A model that stayed busy or failing through its retries gets
 		// one more try after the rest of the list.

@@ -266,6 +266,25 @@ func TestBatchAuthErrorStops(t *testing.T) {
 	}
 }
 
+func TestBatchOutOfQuotaStops(t *testing.T) {
+	pages := pageServer(t)
+	model := fakeopenai.New(t, func(fakeopenai.Request) fakeopenai.Reply {
+		return fakeopenai.Reply{Status: 429, ErrCode: "insufficient_quota", ErrMessage: "You exceeded your current quota"}
+	})
+	ta := batchApp(t, model)
+	var list strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&list, "%s/p/%d\n", pages.URL, i)
+	}
+	ta.app.Stdin = strings.NewReader(list.String())
+	if code := ta.run("batch", "-", "-j", "2"); code == 0 || code == exitPartial {
+		t.Fatalf("exit %d: an empty account must stop the batch; stderr:\n%s", code, ta.err)
+	}
+	if model.Count() > 10 {
+		t.Errorf("%d requests after the account ran out of quota", model.Count())
+	}
+}
+
 func TestBatchLinksFrom(t *testing.T) {
 	pages := pageServer(t)
 	model := fakeopenai.New(t, nil)
