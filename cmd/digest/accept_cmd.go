@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -139,6 +140,10 @@ func acceptDraft(ctx context.Context, a *app, c *config.Config, ws *store.Worksp
 		}
 	}
 	d.ToReview = store.ToReview(d.Entry)
+	if len(d.ToReview) > 0 {
+		res.warnings = append(res.warnings, fmt.Sprintf("%s is archived with %d part(s) still reading \"(to review)\": %s",
+			id[:8], len(d.ToReview), strings.Join(d.ToReview, ", ")))
+	}
 	if !asIs {
 		related, err := ar.Related(ctx, id, d.Article.CanonicalURL, d.Entry)
 		if err != nil {

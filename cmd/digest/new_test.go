@@ -399,3 +399,17 @@ func TestNewShowsStagesOnlyOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+func TestAcceptWarnsOfPartsToReview(t *testing.T) {
+	ta := newTestApp(t)
+	if code := ta.run("new", "--html", "../../testdata/article.html", "--url", "https://example.com/a"); code != 0 {
+		t.Fatalf("new: exit %d: %s", code, ta.err)
+	}
+	d, _ := ta.draft(t)
+	if code := ta.run("accept", d.ID[:8], "--no-commit"); code != 0 {
+		t.Fatalf("accept: exit %d: %s", code, ta.err)
+	}
+	if !strings.Contains(ta.err.String(), `still reading "(to review)"`) || !strings.Contains(ta.err.String(), "signals[0]") {
+		t.Fatalf("no warning about unreviewed parts: %q", ta.err)
+	}
+}
