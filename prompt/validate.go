@@ -153,7 +153,8 @@ func checkList(name string, items []string, lo, hi, maxRunes, maxWords int) []st
 }
 
 // checkText applies the rules every written string follows: not empty, not
-// too long, one line, no markdown or HTML, and in table cells no "|".
+// too long, one line, no control characters, no markdown or HTML, and in
+// table cells no "|".
 func checkText(at, s string, maxRunes int, cell bool) []string {
 	s = strings.TrimSpace(s)
 	switch {
@@ -165,6 +166,10 @@ func checkText(at, s string, maxRunes int, cell bool) []string {
 		return []string{at + ": contains a line break"}
 	case cell && strings.Contains(s, "|"):
 		return []string{at + `: contains "|"`}
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && !unicode.IsSpace(r) }) >= 0:
+		// The markdown drops them: a keyword of control characters alone
+		// would vanish, and two differing only by one would repeat.
+		return []string{at + ": contains a control character"}
 	}
 	if m := markup(s); m != "" {
 		return []string{fmt.Sprintf("%s: contains markup %q", at, m)}
