@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digest-tool/digest/closest"
 	"github.com/digest-tool/digest/internal/fakeopenai"
 	"github.com/digest-tool/digest/render"
 )
@@ -86,6 +87,17 @@ func (w *workspace) consistent() {
 			if !json.Valid(b) {
 				w.t.Errorf("%s is not valid JSON: %q", p, clip(string(b)))
 			}
+		}
+	}
+	// The index is written whole or not at all: a file that exists reads
+	// back (a corrupt one would be discarded, and rebuilt, by Open).
+	if p := filepath.Join(w.dir, ".digest", "index", closest.FileName(closest.NewLexical())); fileExists(p) {
+		x, err := closest.Open(p, closest.NewLexical())
+		switch {
+		case err != nil:
+			w.t.Errorf("index: %v", err)
+		case x.Stale() != nil && strings.Contains(x.Stale().Error(), "discarded"):
+			w.t.Errorf("corrupt index: %v", x.Stale())
 		}
 	}
 	journals, _ := filepath.Glob(filepath.Join(w.dir, ".digest/batch/*.jsonl"))
@@ -283,4 +295,9 @@ func TestKillAccept(t *testing.T) {
 	if !sc.Scan() {
 		t.Errorf("closest printed nothing\n%s", r)
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

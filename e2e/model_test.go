@@ -81,6 +81,9 @@ type faultCase struct {
 	code    int
 	want    []string // in the one stderr line
 	asks    int      // model requests expected; 0 is not checked
+	// stops: the error stops a whole batch, by design (a refused key, an
+	// empty account), so the case is left out of the batch run.
+	stops bool
 }
 
 func faultCases() []faultCase {
@@ -105,7 +108,7 @@ func faultCases() []faultCase {
 		// the key), within the timeouts and retries.
 		{name: "429 through the retries", forever: rateLimited, code: 1, want: []string{"rate limited", "gave up after 2 retries"}, asks: 3},
 		{name: "429 asking for a day", forever: rateLimitedDay, code: 1, want: []string{"rate limited, retry after 24h0m0s"}, asks: 1},
-		{name: "429 out of quota", forever: outOfQuota, code: 1, want: []string{"out of quota"}, asks: 1},
+		{name: "429 out of quota", forever: outOfQuota, code: 1, want: []string{"out of quota"}, asks: 1, stops: true},
 		{name: "500 through the retries", forever: status500, code: 1, want: []string{"server error", "HTTP 500"}, asks: 3},
 		{name: "502 through the retries", forever: status502, code: 1, want: []string{"HTTP 502"}, asks: 3},
 		{name: "503 through the retries", forever: status503, code: 1, want: []string{"HTTP 503"}, asks: 3},
@@ -118,8 +121,8 @@ func faultCases() []faultCase {
 		{name: "50 MB body through the retries", forever: huge, code: 1, want: []string{"HTTP 200"}, asks: 3},
 		{name: "HTML instead of JSON through the retries", forever: htmlOK, code: 1, want: []string{"OpenAI-compatible"}, asks: 3},
 		{name: "refusal", forever: refusal, code: 1, want: []string{"refused", "can't help with that"}, asks: 1},
-		{name: "401", forever: unauthorized, code: 4, want: []string{"OPENAI_API_KEY", "HTTP 401"}, asks: 1},
-		{name: "403", forever: forbidden, code: 4, want: []string{"OPENAI_API_KEY", "HTTP 403"}, asks: 1},
+		{name: "401", forever: unauthorized, code: 4, want: []string{"OPENAI_API_KEY", "HTTP 401"}, asks: 1, stops: true},
+		{name: "403", forever: forbidden, code: 4, want: []string{"OPENAI_API_KEY", "HTTP 403"}, asks: 1, stops: true},
 		{name: "404 unknown model", forever: notFound, code: 1, want: []string{"not found", "HTTP 404"}, asks: 1},
 
 		// Faults mixed in one run.
@@ -129,7 +132,7 @@ func faultCases() []faultCase {
 		{name: "empty choices, 429, then fenced", steps: []step{noChoices, rateLimited}, forever: fenced, asks: 3},
 		{name: "malformed, truncated, schema violation", steps: []step{malformed, truncated, schemaViolation}, code: 1, want: []string{"invalid answer after 2 repair rounds", "wrong type"}, asks: 3},
 		{name: "500, hung, reset", steps: []step{status500, hung, resetMidBody}, forever: status500, code: 1, want: []string{"connection lost", "gave up after 2 retries"}, asks: 3},
-		{name: "429, 503, then 401", steps: []step{rateLimited, status503}, forever: unauthorized, code: 4, want: []string{"OPENAI_API_KEY", "HTTP 401"}, asks: 3},
+		{name: "429, 503, then 401", steps: []step{rateLimited, status503}, forever: unauthorized, code: 4, want: []string{"OPENAI_API_KEY", "HTTP 401"}, asks: 3, stops: true},
 		{name: "503, then refusal", steps: []step{status503}, forever: refusal, code: 1, want: []string{"refused"}, asks: 2},
 	}
 }
@@ -201,7 +204,7 @@ func TestModelFaultsInOneBatch(t *testing.T) {
 	pages := pageServer(t)
 	var cases []faultCase
 	for _, tc := range faultCases() {
-		if tc.code != 4 && tc.retries == 0 { // a 401 stops a whole batch, by design
+		if !tc.stops && tc.retries == 0 {
 			cases = append(cases, tc)
 		}
 	}
@@ -254,4 +257,46 @@ func TestModelFaultsInOneBatch(t *testing.T) {
 	}
 	w.noTemp()
 	w.noSecret([]string{sentinelKey}, r.stdout, r.stderr)
+}
+
+// TestBatchStopsOnAccountErrors: a refused key or an empty account stops
+// a batch at once, whatever the rest of the list, with the documented exit
+// code, no draft or temporary file, and a journal the next run resumes.
+func TestBatchStopsOnAccountErrors(t *testing.T) {
+	pages := pageServer(t)
+	for _, tc := range []struct {
+		name  string
+		fault step
+		code  int
+	}{{"401", unauthorized, 4}, {"403", forbidden, 4}, {"out of quota", outOfQuota, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc := &script{forever: tc.fault}
+			model := fakeopenai.New(t, sc.next)
+			w := newWorkspace(t, model)
+			var list []string
+			for i := range 30 {
+				list = append(list, fmt.Sprintf("%s/p/%d", pages.URL, i))
+			}
+			r := w.run(strings.Join(list, "\n")+"\n", "batch", "-", "-j", "2")
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", r.code, tc.code, r)
+			}
+			if n := model.Count(); n > 4 {
+				t.Errorf("%d model requests: the batch went on after the account error", n)
+			}
+			w.noDrafts()
+			w.noTemp()
+			w.noSecret([]string{sentinelKey}, r.stdout, r.stderr)
+			// With the account fixed, the same list runs to its end.
+			sc.mu.Lock()
+			sc.forever = nil
+			sc.mu.Unlock()
+			w.run(strings.Join(list, "\n")+"\n", "batch", "-", "-j", "2").ok(t)
+			if n := len(w.drafts()); n != 30 {
+				t.Errorf("%d drafts after the rerun, want 30", n)
+			}
+			w.noTemp()
+		})
+	}
 }
