@@ -301,3 +301,33 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// TestInterruptedAccept puts a workspace in the state a kill between the
+// two steps of an accept leaves (the entry written, the draft not yet
+// removed): reading commands cope, reject refuses (the link is accepted),
+// and accepting again finishes the move.
+func TestInterruptedAccept(t *testing.T) {
+	pages := pageServer(t)
+	w := newWorkspace(t, fakeopenai.New(t, nil))
+	w.digest("new", pages.URL+"/p/1").ok(t)
+	ids := draftIDs(w)
+	id := ids[0]
+	for _, ext := range []string{".md", ".json"} {
+		b, err := os.ReadFile(filepath.Join(w.dir, "drafts", id+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.write(filepath.Join("entries", id+ext), string(b))
+	}
+	w.digest("drafts").ok(t)
+	w.digest("show", id).ok(t)
+	w.digest("reject", id).failed(t, 1, id, "digest accept")
+	if len(draftIDs(w)) != 1 || !fileExists(filepath.Join(w.dir, "entries", id+".json")) {
+		t.Fatalf("a refused reject changed the workspace: %v", w.files())
+	}
+	w.digest("accept", id).ok(t)
+	w.repaired()
+	if len(draftIDs(w)) != 0 || len(checkPairs(t, filepath.Join(w.dir, "entries"))) != 1 {
+		t.Errorf("after accept: %v", w.files())
+	}
+}

@@ -220,6 +220,13 @@ func (w *Workspace) Reject(id, reason string, at time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reject: %w", err)
 	}
+	if _, sidecar := w.EntryPaths(id); fileExists(sidecar) && sameDraft(sidecar, d) {
+		// An accept killed between writing the entry and removing the
+		// draft: this very draft is in the archive, and rejecting it would
+		// leave it both rejected and accepted. (A later draft of an
+		// archived link, made with --force, may be rejected.)
+		return "", fmt.Errorf("reject %s: it is already in the archive (an accept was interrupted): run 'digest accept %s' to finish moving it", id, id[:8])
+	}
 	d.Rejected = &Rejection{Reason: strings.TrimSpace(reason), At: at.UTC()}
 	if err := w.writePair(w.RejectedDir(), d, md); err != nil {
 		return "", fmt.Errorf("reject %s: %w", id, err)
@@ -258,4 +265,12 @@ func (w *Workspace) removeDraft(id string) error {
 		}
 	}
 	return nil
+}
+
+// sameDraft reports whether the sidecar at path was made from draft d:
+// accepting keeps a draft's id and creation time (a draft without one
+// cannot be told apart, and is taken as another).
+func sameDraft(path string, d Draft) bool {
+	e, err := readSidecar(path)
+	return err == nil && !d.Created.IsZero() && e.ID == d.ID && e.Created.Equal(d.Created)
 }
