@@ -194,6 +194,50 @@ func TestModelFaults(t *testing.T) {
 	}
 }
 
+// TestModelFaultsModules runs the matrix again with --modules: the entry's
+// five parts asked in five concurrent requests, the faults landing on
+// whichever comes first. Each case ends as in one request (its message may
+// come from another part's failure).
+func TestModelFaultsModules(t *testing.T) {
+	pages := pageServer(t)
+	for _, tc := range faultCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc := &script{steps: tc.steps, forever: tc.forever}
+			model := fakeopenai.New(t, sc.next)
+			w := newWorkspace(t, model)
+			retries := maxRetries
+			if tc.retries > 0 {
+				retries = tc.retries
+				w.env["DIGEST_MODEL_MAX_RETRIES"] = fmt.Sprint(retries)
+			}
+			u := pages.URL + "/p/2"
+			r := w.digest("new", u, "--modules")
+			if r.elapsed > bound(retries) {
+				t.Errorf("took %s, over the %s the limits allow", r.elapsed, bound(retries))
+			}
+			if model.Count() > 5*(retries+1) {
+				t.Errorf("%d model requests for 5 parts with %d retries", model.Count(), retries)
+			}
+			w.noTemp()
+			w.noSecret([]string{sentinelKey}, r.stdout, r.stderr)
+			code := tc.code
+			if tc.forever == nil {
+				// Faults given once each land on different parts, each
+				// of which is then repaired or retried on its own.
+				code = 0
+			}
+			if code != 0 {
+				r.failed(t, code, u, "gpt-4o-mini")
+				w.noDrafts()
+				return
+			}
+			r.ok(t)
+			w.oneDraft()
+		})
+	}
+}
+
 // TestModelFaultsInOneBatch runs a batch in which every link meets its own
 // fault, all at once and sharing the client's rate-limit pause: each link
 // ends done or failed as in the single runs, the batch exits 3, and
