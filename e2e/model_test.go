@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -343,4 +347,47 @@ func TestBatchStopsOnAccountErrors(t *testing.T) {
 			w.noTemp()
 		})
 	}
+}
+
+// TestInterruptNew: Ctrl-C while the model is thinking ends `digest new`
+// at once with exit 130 and one line, leaving no draft.
+func TestInterruptNew(t *testing.T) {
+	pages := pageServer(t)
+	asked := make(chan struct{}, 1)
+	model := fakeopenai.New(t, func(fakeopenai.Request) fakeopenai.Reply {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		return fakeopenai.Reply{Delay: time.Hour}
+	})
+	w := newWorkspace(t, model)
+	ctx, cancel := context.WithTimeout(context.Background(), hangLimit)
+	defer cancel()
+	cmd := w.command(ctx, "new", pages.URL+"/p/3")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-asked:
+	case <-ctx.Done():
+		t.Fatal("the model was never asked")
+	}
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130; stderr %q", err, stderr.String())
+	}
+	if d := time.Since(start); d > modelTimeout {
+		t.Errorf("took %s to stop after the interrupt", d)
+	}
+	if l := strings.TrimSuffix(stderr.String(), "\n"); l == "" || strings.Contains(l, "\n") {
+		t.Errorf("stderr is not one line: %q", stderr.String())
+	}
+	w.noDrafts()
+	w.noTemp()
 }
