@@ -19,13 +19,15 @@ var titleSeparators = []string{" | ", " - ", " — ", " – ", " · ", " :: ", "
 func (d *doc) headline(title, site string) string {
 	h := stripSite(collapse(title), collapse(site))
 	h = strings.TrimLeftFunc(h, func(r rune) bool { return unicode.IsSpace(r) || isMarker(r) })
-	if h == "" || strings.EqualFold(h, collapse(site)) {
-		h = d.openingWords()
+	// Clipped before the checks: cutting drops trailing punctuation, which
+	// is all of a title such as "?????…".
+	if h = clip(h, maxHeadline); h == "" || strings.EqualFold(h, collapse(site)) {
+		h = clip(d.openingWords(), maxHeadline)
 	}
 	if h == "" {
 		h = "Untitled article" // unreachable: a text with letters has a sentence
 	}
-	return clip(h, maxHeadline)
+	return h
 }
 
 func stripSite(h, site string) string {
