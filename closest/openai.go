@@ -61,7 +61,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 		cfg.BatchSize = embedBatch
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = httpretry.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -232,15 +232,4 @@ func (d retryAfterDoer) Do(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return res, err
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/digest-tool/digest/extract"
+	"github.com/digest-tool/digest/internal/httpretry"
 )
 
 // Structured output modes (Config.Structured).
@@ -159,7 +160,7 @@ func NewClient(cfg Config) (*Client, error) {
 		c.cfg.MaxInputTokens = DefaultMaxInputTokens
 	}
 	if c.sleep == nil {
-		c.sleep = sleepCtx
+		c.sleep = httpretry.Sleep
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -117,18 +117,3 @@ func (g *gate) pause(ctx context.Context, d time.Duration, sleep func(context.Co
 	g.mu.Unlock()
 	return err
 }
-
-// sleepCtx waits for d or until ctx ends, whichever is first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

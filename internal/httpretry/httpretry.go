@@ -1,8 +1,10 @@
-// Package httpretry reads how long an HTTP server asks a client to wait
-// before retrying, for the model clients (chat and embeddings).
+// Package httpretry holds what the model clients (chat and embeddings)
+// share about waiting to retry: reading how long a server asks them to wait,
+// and waiting.
 package httpretry
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,4 +39,20 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		now = d
 	}
 	return max(at.Sub(now), 0), true
+}
+
+// Sleep waits for d or until ctx ends, whichever is first: the clients'
+// default way to wait between attempts (tests inject their own).
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

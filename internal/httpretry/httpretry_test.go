@@ -1,6 +1,7 @@
 package httpretry
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -29,5 +30,16 @@ func TestRetryAfter(t *testing.T) {
 		if d, ok := RetryAfter(h, now); d != tc.want || ok != tc.ok {
 			t.Errorf("RetryAfter(%v) = %v, %v; want %v, %v", tc.h, d, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+func TestSleepEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Sleep(ctx, time.Hour); err != context.Canceled {
+		t.Fatalf("Sleep on a canceled context = %v", err)
+	}
+	if err := Sleep(context.Background(), 0); err != nil {
+		t.Fatalf("Sleep(0) = %v", err)
 	}
 }
