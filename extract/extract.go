@@ -172,8 +172,10 @@ func startsWithDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '
 func (x *Extractor) extract(body []byte, contentType, requested, final, headerLang, op, noArticleHint string) (Article, error) {
 	page, _ := toUTF8(body, contentType)
 	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil { // html.Parse only fails on reader errors
-		return Article{}, newError(op, requested, KindContent, err, "cannot parse the page: "+err.Error(), noArticleHint)
+	if err != nil {
+		// html.Parse fails on reader errors and on elements nested more
+		// than 512 deep: neither is fixed by a browser or a login.
+		return Article{}, newError(op, requested, KindContent, err, "cannot parse the page: "+err.Error(), "the page is not readable HTML")
 	}
 	meta := readPageMeta(doc)
 	pageURL, err := url.Parse(final)
