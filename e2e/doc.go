@@ -2,5 +2,5 @@
 // binary once and drive it as a user would, in temporary workspaces, against
 // an httptest page server and a fake OpenAI-compatible server. They cover
 // model server faults, bad pages, crash safety under SIGKILL and secrets;
-// RELIABILITY.md says what is tested and with what numbers.
+// The README's Reliability section says what is tested and with what numbers.
 package e2e

@@ -38,7 +38,7 @@ On a terminal each draft takes three lines; piped, one tab-separated line:
 id, created (RFC 3339), engine, title, url, flags. --json prints an array of
 {id, title, url, engine, model, created, path, flags: [{kind, items}]}, where
 kind is to_review, evidence_not_found, input_cut, keyword_absent, duplicate
-or format; see review/NOTES.md.`,
+or format; see the README, section Review.`,
 		Args: argsN(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error { return runDrafts(a, o) },
 	}
@@ -47,7 +47,7 @@ or format; see review/NOTES.md.`,
 }
 
 // draftInfo is one draft as `digest drafts` lists it; its JSON is the
-// documented --json shape (review/NOTES.md): keep it stable.
+// documented --json shape (README, section Review): keep it stable.
 type draftInfo struct {
 	ID      string       `json:"id"`
 	Title   string       `json:"title"`
