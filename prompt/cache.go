@@ -23,12 +23,13 @@ type cacheEntry struct {
 	InputCut      bool   `json:"input_cut"`
 }
 
-// cacheKey hashes everything that shapes an answer: the model, the prompt
+// cacheKey hashes everything that shapes an answer: the server and model
+// (one model name can mean different models on two servers), the prompt
 // version (prompt files, schemas, one request or one per module), the
 // structured mode, the input budget, the temperature and the article text.
 func (c *Client) cacheKey(text string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "digest-cache-1\x00%s\x00%s\x00%s\x00%d\x00%g\x00", c.cfg.Model, c.version, c.mode, c.cfg.MaxInputTokens, c.cfg.Temperature)
+	fmt.Fprintf(h, "digest-cache-2\x00%s\x00%s\x00%s\x00%s\x00%d\x00%g\x00", c.endpoint, c.cfg.Model, c.version, c.mode, c.cfg.MaxInputTokens, c.cfg.Temperature)
 	h.Write([]byte(text))
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -509,6 +509,16 @@ func TestCache(t *testing.T) {
 	if res := mustGenerate(t, ec, a); !res.Cached || s.Count() != 3 {
 		t.Errorf("edited prompt, second run: cached=%v, %d requests", res.Cached, s.Count())
 	}
+
+	// The same model name on another server is another model: no hit.
+	other := fakeopenai.New(t, nil)
+	oc, err := prompt.NewClient(prompt.Config{BaseURL: other.URL(), Model: "gpt-4o-mini", CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := mustGenerate(t, oc, a); res.Cached || other.Count() != 1 {
+		t.Errorf("another server: cached=%v, %d requests", res.Cached, other.Count())
+	}
 }
 
 func TestPromptInjectionStaysData(t *testing.T) {
