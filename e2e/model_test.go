@@ -148,6 +148,26 @@ func bound(r int) time.Duration {
 	return time.Duration(r+1)*(modelTimeout+time.Second) + time.Duration(1<<(r+1))*time.Second + 20*time.Second
 }
 
+// runFault runs digest with args in a new workspace against a model server
+// scripted by tc, and checks the run ended within the time its timeouts and
+// retries allow. It returns the retries in force.
+func runFault(t *testing.T, tc faultCase, args ...string) (*workspace, *fakeopenai.Server, result, int) {
+	t.Helper()
+	sc := &script{steps: tc.steps, forever: tc.forever}
+	model := fakeopenai.New(t, sc.next)
+	w := newWorkspace(t, model)
+	retries := maxRetries
+	if tc.retries > 0 {
+		retries = tc.retries
+		w.env["DIGEST_MODEL_MAX_RETRIES"] = fmt.Sprint(retries)
+	}
+	r := w.digest(args...)
+	if r.elapsed > bound(retries) {
+		t.Errorf("took %s, over the %s the limits allow", r.elapsed, bound(retries))
+	}
+	return w, model, r, retries
+}
+
 // TestModelFaults runs `digest new` against each row of the fault matrix:
 // every case ends in a valid draft or a one-line error with the documented
 // exit code, within the configured timeouts and retries, with no partial
@@ -157,19 +177,8 @@ func TestModelFaults(t *testing.T) {
 	for _, tc := range faultCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sc := &script{steps: tc.steps, forever: tc.forever}
-			model := fakeopenai.New(t, sc.next)
-			w := newWorkspace(t, model)
-			retries := maxRetries
-			if tc.retries > 0 {
-				retries = tc.retries
-				w.env["DIGEST_MODEL_MAX_RETRIES"] = fmt.Sprint(retries)
-			}
 			u := pages.URL + "/p/1"
-			r := w.digest("new", u, "--json")
-			if r.elapsed > bound(retries) {
-				t.Errorf("took %s, over the %s the limits allow", r.elapsed, bound(retries))
-			}
+			w, model, r, retries := runFault(t, tc, "new", u, "--json")
 			if tc.asks > 0 && model.Count() != tc.asks {
 				t.Errorf("%d model requests, want %d", model.Count(), tc.asks)
 			}
@@ -207,19 +216,8 @@ func TestModelFaultsModules(t *testing.T) {
 	for _, tc := range faultCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sc := &script{steps: tc.steps, forever: tc.forever}
-			model := fakeopenai.New(t, sc.next)
-			w := newWorkspace(t, model)
-			retries := maxRetries
-			if tc.retries > 0 {
-				retries = tc.retries
-				w.env["DIGEST_MODEL_MAX_RETRIES"] = fmt.Sprint(retries)
-			}
 			u := pages.URL + "/p/2"
-			r := w.digest("new", u, "--modules")
-			if r.elapsed > bound(retries) {
-				t.Errorf("took %s, over the %s the limits allow", r.elapsed, bound(retries))
-			}
+			w, model, r, retries := runFault(t, tc, "new", u, "--modules")
 			if model.Count() > 5*(retries+1) {
 				t.Errorf("%d model requests for 5 parts with %d retries", model.Count(), retries)
 			}
