@@ -49,11 +49,10 @@ stages them. Prints each entry's path. IDs may be prefixes of 6+ hex digits.`,
 }
 
 func runAccept(ctx context.Context, a *app, o acceptOptions, args []string) error {
-	c, err := a.config()
+	c, ws, err := a.openWorkspace()
 	if err != nil {
 		return err
 	}
-	ws := a.workspace(c)
 	ids, err := resolveDrafts(ws, args)
 	if err != nil {
 		return err

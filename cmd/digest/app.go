@@ -110,6 +110,16 @@ func (a *app) config() (*config.Config, error) {
 	return c, nil
 }
 
+// openWorkspace loads the configuration and describes the workspace it
+// sets up: the opening of most commands.
+func (a *app) openWorkspace() (*config.Config, *store.Workspace, error) {
+	c, err := a.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, a.workspace(c), nil
+}
+
 func (a *app) workspace(c *config.Config) *store.Workspace {
 	return store.Open(a.workdir, c.Paths.Drafts, c.Paths.Entries)
 }

@@ -74,11 +74,10 @@ func runClosest(ctx context.Context, a *app, o closestOptions, arg string) error
 	if o.k < 1 {
 		return usageError{fmt.Errorf("-k %d: give a number of entries of 1 or more", o.k)}
 	}
-	c, err := a.config()
+	c, ws, err := a.openWorkspace()
 	if err != nil {
 		return err
 	}
-	ws := a.workspace(c)
 	doc, err := closestDoc(ws, arg)
 	if err != nil {
 		return err

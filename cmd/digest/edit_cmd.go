@@ -48,11 +48,10 @@ starts over from the draft).`,
 }
 
 func runEdit(ctx context.Context, a *app, o editOptions, arg string) error {
-	c, err := a.config()
+	c, ws, err := a.openWorkspace()
 	if err != nil {
 		return err
 	}
-	ws := a.workspace(c)
 	id, err := resolveDraft(ws, arg)
 	if err != nil {
 		return err

@@ -31,11 +31,10 @@ prefixes of 6+ hex digits.`,
 }
 
 func runReject(ctx context.Context, a *app, o rejectOptions, args []string) error {
-	c, err := a.config()
+	_, ws, err := a.openWorkspace()
 	if err != nil {
 		return err
 	}
-	ws := a.workspace(c)
 	ids, err := resolveDrafts(ws, args)
 	if err != nil {
 		return err

@@ -31,11 +31,10 @@ GLAMOUR_STYLE picks the terminal style (dark, light, notty, or a JSON file).`,
 }
 
 func runShow(a *app, arg string) error {
-	c, err := a.config()
+	c, ws, err := a.openWorkspace()
 	if err != nil {
 		return err
 	}
-	ws := a.workspace(c)
 	id, err := resolveDraft(ws, arg)
 	if err != nil {
 		return err
