@@ -14,6 +14,7 @@ import (
 
 	"github.com/digest-tool/digest/closest"
 	"github.com/digest-tool/digest/internal/fakeopenai"
+	"github.com/digest-tool/digest/internal/testpages"
 	"github.com/digest-tool/digest/render"
 )
 
@@ -220,7 +221,7 @@ func TestKillBatch(t *testing.T) {
 	}
 	drafted := map[string]bool{}
 	for _, d := range w.drafts() {
-		drafted[markerRE.FindString(d.Article.Text)] = true
+		drafted[testpages.Marker.FindString(d.Article.Text)] = true
 	}
 	before := asked(model)
 	r := w.digest("batch", list, "-j", "2").ok(t)
@@ -241,7 +242,7 @@ func TestKillBatch(t *testing.T) {
 func asked(model *fakeopenai.Server) map[string]int {
 	n := map[string]int{}
 	for _, r := range model.Requests() {
-		n[markerRE.FindString(r.Article())]++
+		n[testpages.Marker.FindString(r.Article())]++
 	}
 	return n
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/digest-tool/digest/internal/fakeopenai"
+	"github.com/digest-tool/digest/internal/testpages"
 )
 
 // step answers one model request.
@@ -261,7 +262,7 @@ func TestModelFaultsInOneBatch(t *testing.T) {
 		list = append(list, fmt.Sprintf("%s/p/%d", pages.URL, i))
 	}
 	model := fakeopenai.New(t, func(req fakeopenai.Request) fakeopenai.Reply {
-		m := markerRE.FindStringSubmatch(req.Article())
+		m := testpages.Marker.FindStringSubmatch(req.Article())
 		if m == nil {
 			return fakeopenai.Reply{Status: 400, ErrMessage: "no marker in the article"}
 		}

@@ -7,32 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/digest-tool/digest/internal/testpages"
 )
-
-// articleHTML is a readable article page whose text carries marker-<n>,
-// so that a model request or a draft can be traced back to its page.
-func articleHTML(n int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Story %d about the grid | Example</title>
-<meta property="og:site_name" content="Example News"></head><body><article><h1>Story %d about the grid</h1>
-`, n, n)
-	for p := range 6 {
-		fmt.Fprintf(&b, "<p>%s</p>\n", paragraph(n, p))
-	}
-	b.WriteString("</article></body></html>")
-	return b.String()
-}
-
-func paragraph(n, p int) string {
-	return fmt.Sprintf("Paragraph %d of story marker-%03d. Utilities in several regions said on Monday that battery storage now covers a larger share of evening demand than gas peaker plants, a shift analysts expect to continue as prices for lithium cells fall and regulators approve new capacity markets by 2027.", p, n)
-}
-
-var markerRE = regexp.MustCompile(`marker-(\d{3})`)
 
 // bombOnce is a gzip stream that inflates to 1 GiB of zeros from about a
 // megabyte: one compressed MiB repeated as 1024 gzip members, which every
@@ -60,7 +41,7 @@ func pageServer(t *testing.T) *httptest.Server {
 			http.NotFound(w, r)
 			return
 		}
-		html(w, articleHTML(n))
+		html(w, testpages.Article(n, 6))
 	})
 	mux.HandleFunc("/status/{code}", func(w http.ResponseWriter, r *http.Request) {
 		var code int
@@ -110,7 +91,7 @@ func pageServer(t *testing.T) *httptest.Server {
 		// 2 GB of article-looking text with no length: only the size cap
 		// stops the reader.
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		chunk := []byte(strings.Repeat("<p>"+paragraph(1, 1)+"</p>\n", 100))
+		chunk := []byte(strings.Repeat("<p>"+testpages.Paragraph(1, 1)+"</p>\n", 100))
 		for sent := 0; sent < 2<<30; sent += len(chunk) {
 			if _, err := w.Write(chunk); err != nil {
 				return
@@ -136,14 +117,14 @@ func pageServer(t *testing.T) *httptest.Server {
 	})
 	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"title":"not a page","body":"`+paragraph(1, 1)+`"}`)
+		fmt.Fprint(w, `{"title":"not a page","body":"`+testpages.Paragraph(1, 1)+`"}`)
 	})
 	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 	})
 	mux.HandleFunc("/script-only", func(w http.ResponseWriter, r *http.Request) {
 		html(w, `<!DOCTYPE html><html><head><title>App</title><script src="/app.js"></script></head>
-<body><div id="root"></div><script>window.__STATE__ = {"story": "`+paragraph(1, 1)+`"};</script>
+<body><div id="root"></div><script>window.__STATE__ = {"story": "`+testpages.Paragraph(1, 1)+`"};</script>
 <noscript>You need to enable JavaScript to run this app.</noscript></body></html>`)
 	})
 	mux.HandleFunc("/images-only", func(w http.ResponseWriter, r *http.Request) {
@@ -157,20 +138,20 @@ func pageServer(t *testing.T) *httptest.Server {
 	})
 	mux.HandleFunc("/invalid-utf8", func(w http.ResponseWriter, r *http.Request) {
 		// Declared UTF-8, with stray bytes no decoder accepts as UTF-8.
-		page := strings.ReplaceAll(articleHTML(7), "Monday", "Mon\xff\xfeday")
+		page := strings.ReplaceAll(testpages.Article(7, 6), "Monday", "Mon\xff\xfeday")
 		page = strings.ReplaceAll(page, "lithium", "lith\xc3ium\xed\xa0\x80")
 		html(w, page)
 	})
 	mux.HandleFunc("/charset-lie-legacy", func(w http.ResponseWriter, r *http.Request) {
 		// The page declares windows-1251 but its bytes are UTF-8.
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprint(w, strings.Replace(strings.Replace(articleHTML(8), `<meta charset="utf-8">`, `<meta charset="windows-1251">`, 1),
+		fmt.Fprint(w, strings.Replace(strings.Replace(testpages.Article(8, 6), `<meta charset="utf-8">`, `<meta charset="windows-1251">`, 1),
 			"Utilities", "Café owners and utilities in Zürich", -1))
 	})
 	mux.HandleFunc("/charset-lie-utf8", func(w http.ResponseWriter, r *http.Request) {
 		// Header and <meta> both say UTF-8 but the bytes are windows-1252.
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, strings.Replace(articleHTML(9), "Utilities", "Caf\xe9 owners and utilities in Z\xfcrich", -1))
+		fmt.Fprint(w, strings.Replace(testpages.Article(9, 6), "Utilities", "Caf\xe9 owners and utilities in Z\xfcrich", -1))
 	})
 	mux.HandleFunc("/nested", func(w http.ResponseWriter, r *http.Request) {
 		depth := 100000
@@ -179,7 +160,7 @@ func pageServer(t *testing.T) *httptest.Server {
 		b.WriteString(`<!DOCTYPE html><html><head><title>Deep</title></head><body>`)
 		b.WriteString(strings.Repeat("<div>", depth))
 		for p := range 6 {
-			fmt.Fprintf(&b, "<p>%s</p>", paragraph(10, p))
+			fmt.Fprintf(&b, "<p>%s</p>", testpages.Paragraph(10, p))
 		}
 		b.WriteString(strings.Repeat("</div>", depth))
 		b.WriteString(`</body></html>`)

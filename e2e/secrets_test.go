@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/digest-tool/digest/internal/fakeopenai"
+	"github.com/digest-tool/digest/internal/testpages"
 )
 
 // Secrets a run may be given: the API key (sentinelKey), a password in a
@@ -28,7 +29,7 @@ var allSecrets = []string{sentinelKey, secretPassword, secretToken, secretAPIPar
 func leakyModel(t *testing.T) *fakeopenai.Server {
 	return fakeopenai.New(t, func(req fakeopenai.Request) fakeopenai.Reply {
 		echo := "request with " + req.Authorization + " failed"
-		switch m := markerRE.FindStringSubmatch(req.Article()); {
+		switch m := testpages.Marker.FindStringSubmatch(req.Article()); {
 		case m == nil:
 		case m[1] == "050":
 			return fakeopenai.Reply{Status: 500, ErrMessage: echo}
@@ -85,7 +86,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			do(0, "", "-v", "config", "--json")
 			do(0, "", "new", cred+"/p/1", "--json")
 			do(0, "", "new", cred+"/p/2")
-			do(0, articleHTML(3), "new", "--html", "-", "--url", cred+"/p/3", "--stdout")
+			do(0, testpages.Article(3, 6), "new", "--html", "-", "--url", cred+"/p/3", "--stdout")
 			r := do(1, "", "-v", "new", tokenURL("/status/404"))
 			// Redacted, not dropped: the user still sees which link failed.
 			if !strings.Contains(r.stderr, "http://***@"+strings.TrimPrefix(base, "http://")+"/status/404?token=***&api_key=***&id=3") {

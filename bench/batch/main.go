@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/digest-tool/digest/internal/fakeopenai"
+	"github.com/digest-tool/digest/internal/testpages"
 	"github.com/digest-tool/digest/prompt"
 )
 
@@ -50,7 +51,7 @@ func main() {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, page(i))
+		io.WriteString(w, testpages.Article(i, 8))
 	}))
 
 	if *serveOnly {
@@ -218,19 +219,6 @@ func (m *model) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"message": map[string]any{"role": "assistant", "content": content}}},
 		"usage": map[string]any{"prompt_tokens": promptTok, "completion_tokens": completion, "total_tokens": promptTok + completion},
 	})
-}
-
-// page is article i: readable text with a few paragraphs.
-func page(i int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Story %d about the grid | Example</title>
-<meta property="og:site_name" content="Example News"></head><body><article><h1>Story %d about the grid</h1>
-`, i, i)
-	for p := range 8 {
-		fmt.Fprintf(&b, "<p>Paragraph %d of story %d. Utilities in several regions said on Monday that battery storage now covers a larger share of evening demand than gas peaker plants, a shift analysts expect to continue as prices for lithium cells fall and regulators approve new capacity markets by 2027.</p>\n", p, i)
-	}
-	b.WriteString("</article></body></html>")
-	return b.String()
 }
 
 // serve starts h on a loopback port and returns its base URL.

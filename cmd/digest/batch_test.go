@@ -18,25 +18,10 @@ import (
 
 	"github.com/digest-tool/digest/batch"
 	"github.com/digest-tool/digest/internal/fakeopenai"
+	"github.com/digest-tool/digest/internal/testpages"
 	"github.com/digest-tool/digest/render"
 	"github.com/digest-tool/digest/store"
 )
-
-// articlePage is a readable article page whose text carries marker-<n>, so
-// that a model request can be traced back to its page.
-func articlePage(n int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Story %d about the grid | Example</title>
-<meta property="og:site_name" content="Example News"></head><body><article><h1>Story %d about the grid</h1>
-`, n, n)
-	for p := range 6 {
-		fmt.Fprintf(&b, "<p>Paragraph %d of story marker-%03d. Utilities in several regions said on Monday that battery storage now covers a larger share of evening demand than gas peaker plants, a shift analysts expect to continue as prices for lithium cells fall and regulators approve new capacity markets by 2027.</p>\n", p, n)
-	}
-	b.WriteString("</article></body></html>")
-	return b.String()
-}
-
-var markerRE = regexp.MustCompile(`marker-(\d{3})`)
 
 // pageServer serves /p/<n> articles, /404, /pdf (not HTML) and /slow
 // (slower than any fetch timeout the tests set).
@@ -49,7 +34,7 @@ func pageServer(t *testing.T) *httptest.Server {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, articlePage(n))
+		fmt.Fprint(w, testpages.Article(n, 6))
 	})
 	mux.HandleFunc("/pdf", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/pdf")
@@ -354,7 +339,7 @@ func (p *procRun) countDrafts() int {
 func asked(model *fakeopenai.Server) map[string]int {
 	n := map[string]int{}
 	for _, r := range model.Requests() {
-		if m := markerRE.FindStringSubmatch(r.Article()); m != nil {
+		if m := testpages.Marker.FindStringSubmatch(r.Article()); m != nil {
 			n[m[1]]++
 		}
 	}
@@ -374,7 +359,7 @@ func (p *procRun) draftedMarkers(t *testing.T) map[string]bool {
 		if err := json.Unmarshal(b, &d); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
-		if m := markerRE.FindStringSubmatch(d.Article.Text); m != nil {
+		if m := testpages.Marker.FindStringSubmatch(d.Article.Text); m != nil {
 			out[m[1]] = true
 		}
 	}
@@ -574,7 +559,7 @@ func TestBatchRateLimitedGetsAgain(t *testing.T) {
 	var mu sync.Mutex
 	asks := map[string]int{}
 	model := fakeopenai.New(t, func(req fakeopenai.Request) fakeopenai.Reply {
-		m := markerRE.FindString(req.Article())
+		m := testpages.Marker.FindString(req.Article())
 		mu.Lock()
 		defer mu.Unlock()
 		asks[m]++
