@@ -78,11 +78,8 @@ Exit 0 when every link succeeded or was skipped, 3 when some failed.`,
 
 func runBatch(cmd *cobra.Command, a *app, o batchOptions) error {
 	ctx := cmd.Context()
-	c, err := a.config()
+	c, err := o.model.config(cmd, a)
 	if err != nil {
-		return err
-	}
-	if err := o.model.apply(cmd, c); err != nil {
 		return err
 	}
 	if (o.list == "") == (o.linksFrom == "") {

@@ -41,6 +41,19 @@ func (m *modelFlags) add(cmd *cobra.Command) {
 	f.BoolVar(&m.noCache, "no-cache", false, "ask the model even when a cached answer exists")
 }
 
+// config loads the configuration with the model flags that were given
+// written over it.
+func (m *modelFlags) config(cmd *cobra.Command, a *app) (*config.Config, error) {
+	c, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.apply(cmd, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // apply writes the flags that were given over the configuration.
 func (m *modelFlags) apply(cmd *cobra.Command, c *config.Config) error {
 	set := func(flag, key, v string) error {
@@ -94,11 +107,8 @@ any model; cells it cannot fill read "(to review)".`,
 
 func runNew(cmd *cobra.Command, a *app, o newOptions) error {
 	ctx := cmd.Context()
-	c, err := a.config()
+	c, err := o.model.config(cmd, a)
 	if err != nil {
-		return err
-	}
-	if err := o.model.apply(cmd, c); err != nil {
 		return err
 	}
 	issue, err := issueDate(a, c, o.issue)

@@ -47,11 +47,8 @@ checked like a new draft's.`,
 }
 
 func runRegen(cmd *cobra.Command, a *app, o regenOptions, arg string) error {
-	c, err := a.config()
+	c, err := o.model.config(cmd, a)
 	if err != nil {
-		return err
-	}
-	if err := o.model.apply(cmd, c); err != nil {
 		return err
 	}
 	if err := checkSection(o.section); err != nil {
