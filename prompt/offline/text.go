@@ -653,15 +653,10 @@ func (d *doc) content(si int, buf []int32) []int32 {
 
 func sortUnique(a []int32) []int32 {
 	slices.Sort(a)
-	out := a[:0]
-	for _, v := range a {
-		if len(out) == 0 || v != out[len(out)-1] {
-			out = append(out, v)
-		}
-	}
-	return out
+	return slices.Compact(a)
 }
 
+// overlap counts the values two sorted lists share.
 func overlap(a, b []int32) int {
 	n, i, j := 0, 0, 0
 	for i < len(a) && j < len(b) {

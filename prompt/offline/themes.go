@@ -186,20 +186,7 @@ func cooccur(a, b []int32) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
-	both, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			both++
-			i++
-			j++
-		}
-	}
-	return float64(both) / math.Sqrt(float64(len(a)*len(b)))
+	return float64(overlap(a, b)) / math.Sqrt(float64(len(a)*len(b)))
 }
 
 // themeName writes a phrase the way the seed writes themes: lower case,
